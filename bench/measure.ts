@@ -1,0 +1,26 @@
+/** Runs `fn` in rounds of `iterations` and returns the median operations per second. */
+export function opsPerSecond(fn: () => void, iterations: number, rounds = 7): number {
+  for (let i = 0; i < Math.min(iterations, 2000); i++) fn();
+  const rates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) fn();
+    const ns = Number(process.hrtime.bigint() - start);
+    rates.push((iterations * 1e9) / ns);
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)] ?? 0;
+}
+
+/** Reads a positive integer size from the environment of a benchmark, with a default. */
+export function sizeFromEnv(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const raw = env[name];
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
+  return n;
+}
+
+/** Formats a number with thousands separators. */
+export function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
