@@ -1,0 +1,85 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
+import type { AuthConfig } from "../config/config.js";
+import { AuthenticationError } from "../errors/service-errors.js";
+import { isUserId } from "../token/index.js";
+
+/** Who is calling. */
+export type Viewer =
+  | { readonly kind: "USER"; readonly userId: string; /** JWT expiry, unix seconds. */ readonly expiresAt: number }
+  | { readonly kind: "SERVICE"; readonly userId: string };
+
+/** Turns credentials into a {@link Viewer}. */
+export interface Authenticator {
+  /**
+   * Authenticates a bearer token and/or API key. No credential gives `null` (anonymous); a bad one
+   * throws AuthenticationError with a generic message.
+   */
+  authenticate(credentials: { readonly authorization?: unknown; readonly apiKey?: unknown }): Promise<Viewer | null>;
+}
+
+/** Options of {@link createAuthenticator}. */
+export interface AuthenticatorOptions {
+  readonly config: AuthConfig;
+  /** Current time in ms, for `exp` checks. */
+  readonly now: () => number;
+}
+
+const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+
+/** Creates an {@link Authenticator}: jose JWT verification for users, constant-time API keys for services. */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const { config } = options;
+  const keyDigests = config.serviceApiKeys.map(digest);
+  const keys = config.keys;
+  let verifyKey: Uint8Array | JWTVerifyGetKey;
+  if (keys.kind === "secret") verifyKey = new TextEncoder().encode(keys.secret);
+  else if (keys.kind === "jwks-file") verifyKey = createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0]);
+  else verifyKey = createRemoteJWKSet(new URL(keys.url));
+  const algorithms = keys.kind === "secret" ? ["HS256", "HS384", "HS512"] : ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"];
+  const claim = config.userIdClaim;
+
+  const checkApiKey = (key: string): boolean => {
+    // Compare digests so every comparison takes the same time whatever the key's length.
+    const d = digest(key);
+    let ok = false;
+    for (const k of keyDigests) ok = timingSafeEqual(d, k) || ok;
+    return ok;
+  };
+
+  const verifyJwt = async (jwt: string): Promise<Viewer> => {
+    const verifyOptions: JWTVerifyOptions = {
+      algorithms,
+      requiredClaims: ["exp"],
+      currentDate: new Date(options.now()),
+      ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
+      ...(config.audience === undefined ? {} : { audience: config.audience }),
+    };
+    let payload: Record<string, unknown>;
+    try {
+      const result =
+        typeof verifyKey === "function" ? await jwtVerify(jwt, verifyKey, verifyOptions) : await jwtVerify(jwt, verifyKey, verifyOptions);
+      payload = result.payload;
+    } catch {
+      throw new AuthenticationError("invalid or expired credentials");
+    }
+    const userId = payload[claim];
+    if (!isUserId(userId)) throw new AuthenticationError(`the JWT claim ${claim} is not a valid ZEGO userId`);
+    const exp = payload["exp"];
+    return { kind: "USER", userId, expiresAt: typeof exp === "number" ? exp : 0 };
+  };
+
+  return {
+    async authenticate({ authorization, apiKey }) {
+      if (apiKey !== undefined && apiKey !== null && apiKey !== "") {
+        if (typeof apiKey !== "string" || !checkApiKey(apiKey)) throw new AuthenticationError("invalid or expired credentials");
+        return { kind: "SERVICE", userId: "service" };
+      }
+      if (authorization === undefined || authorization === null || authorization === "") return null;
+      if (typeof authorization !== "string") throw new AuthenticationError("invalid or expired credentials");
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      if (match === null) throw new AuthenticationError("authorization must be 'Bearer <JWT>'");
+      return verifyJwt(match[1] as string);
+    },
+  };
+}

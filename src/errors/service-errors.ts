@@ -1,0 +1,31 @@
+/** The caller presented no valid credential. */
+export class AuthenticationError extends Error {
+  override readonly name = "AuthenticationError";
+  readonly code = "AUTHENTICATION_FAILED" as const;
+}
+
+/** The caller is known but may not do this (wrong role, not a member of a members-only room). */
+export class AccessDeniedError extends Error {
+  override readonly name = "AccessDeniedError";
+  readonly code = "ACCESS_DENIED" as const;
+}
+
+/** Shared state (Redis) could not be reached; nothing was changed. */
+export class UnavailableError extends Error {
+  override readonly name = "UnavailableError";
+  readonly code = "UNAVAILABLE" as const;
+  constructor(message = "shared state is unavailable, try again", options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Too many requests; retry after the given number of seconds. */
+export class RateLimitedError extends Error {
+  override readonly name = "RateLimitedError";
+  readonly code = "RATE_LIMITED" as const;
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super("too many requests, slow down");
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

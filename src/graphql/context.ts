@@ -1,0 +1,22 @@
+import type { Viewer } from "../auth/authenticator.js";
+import type { Clock } from "../clock/clock.js";
+import type { Config } from "../config/config.js";
+import type { RenewalHub } from "../renewal/renewal-hub.js";
+import type { TokenIssuer } from "../renewal/token-issuer.js";
+import type { RoomService } from "../rooms/room-service.js";
+
+/** What resolvers use; built once per server. */
+export interface Services {
+  readonly config: Config;
+  readonly issuer: TokenIssuer;
+  readonly rooms: RoomService;
+  readonly hub: RenewalHub;
+  readonly clock: Clock;
+}
+
+/** Per-operation GraphQL context. */
+export interface GraphQLContext {
+  /** `null` for an anonymous caller. */
+  readonly viewer: Viewer | null;
+  readonly services: Services;
+}

@@ -1,0 +1,49 @@
+import { GraphQLError } from "graphql";
+import { maskError as yogaMaskError } from "graphql-yoga";
+import { AccessDeniedError, AuthenticationError, RateLimitedError, UnavailableError } from "../errors/service-errors.js";
+import { InvalidArgumentError } from "../token/index.js";
+
+/** GraphQL error codes of DESIGN §3. */
+export const ErrorCode = {
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  RATE_LIMITED: "RATE_LIMITED",
+  UNAVAILABLE: "UNAVAILABLE",
+  INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
+} as const;
+/** One of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Maps a typed service error to its GraphQL code and public extensions; `undefined` for anything else. */
+export function classify(error: unknown): { code: ErrorCode; message: string; extensions?: Record<string, unknown> } | undefined {
+  if (error instanceof InvalidArgumentError) return { code: ErrorCode.BAD_USER_INPUT, message: error.message, extensions: { field: error.field } };
+  if (error instanceof AuthenticationError) return { code: ErrorCode.UNAUTHENTICATED, message: error.message };
+  if (error instanceof AccessDeniedError) return { code: ErrorCode.FORBIDDEN, message: error.message };
+  if (error instanceof UnavailableError) return { code: ErrorCode.UNAVAILABLE, message: error.message };
+  if (error instanceof RateLimitedError) {
+    return { code: ErrorCode.RATE_LIMITED, message: error.message, extensions: { retryAfterSeconds: error.retryAfterSeconds } };
+  }
+  return undefined;
+}
+
+/** A GraphQL error with a stable code. */
+export function codedError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+/**
+ * Yoga's `maskError`: typed service errors become their GraphQL code, GraphQL errors we raised pass,
+ * anything else is masked as INTERNAL_SERVER_ERROR with a generic message.
+ */
+export function maskError(error: unknown, message: string): Error {
+  const original = error instanceof GraphQLError ? error.originalError ?? undefined : error;
+  const mapped = classify(original);
+  if (mapped !== undefined) {
+    return new GraphQLError(mapped.message, {
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path, positions: error.positions, source: error.source } : {}),
+      extensions: { ...mapped.extensions, code: mapped.code },
+    });
+  }
+  return yogaMaskError(error, message, false);
+}

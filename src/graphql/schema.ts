@@ -1,0 +1,179 @@
+import type { GraphQLSchema } from "graphql";
+import { AuthenticationError } from "../errors/service-errors.js";
+import type { RenewalEnded, TokenRenewal } from "../renewal/renewal-stream.js";
+import type { RawRoomChange } from "../rooms/validate.js";
+import { assertRoomId, assertStreamId, assertUserId, decodeToken04, TokenError, verifyToken04, type DecodedToken04 } from "../token/index.js";
+import { builder } from "./builder.js";
+import type { GraphQLContext } from "./context.js";
+import {
+  PublisherInput,
+  RoomAccessEnum,
+  RoomRef,
+  RoomTokenRef,
+  TokenExpectationInput,
+  TokenInspectionRef,
+  TokenRenewalRef,
+  ViewerRef,
+  type TokenInspectionShape,
+} from "./types.js";
+
+function userIdOf(ctx: GraphQLContext): string {
+  // Scope checks run first; this only narrows the type.
+  if (ctx.viewer?.kind !== "USER") throw new AuthenticationError("authentication required");
+  return ctx.viewer.userId;
+}
+
+function optionalRoomId(value: string | null | undefined): string | null {
+  return value === null || value === undefined ? null : assertRoomId(value);
+}
+
+function inspection(decoded: DecodedToken04 | undefined, error: TokenError | undefined): TokenInspectionShape {
+  return {
+    valid: error === undefined,
+    code: error?.code ?? null,
+    zegoErrorCode: error?.zegoErrorCode ?? null,
+    mode: decoded?.mode ?? null,
+    appId: decoded?.appId ?? null,
+    userId: decoded?.userId ?? null,
+    roomId: decoded?.privilege?.roomId ?? null,
+    nonce: decoded?.nonce ?? null,
+    issuedAt: decoded === undefined ? null : new Date(decoded.issuedAt * 1000),
+    expiresAt: decoded === undefined ? null : new Date(decoded.expiresAt * 1000),
+    canLoginRoom: decoded === undefined ? null : (decoded.privilege?.canLoginRoom ?? true),
+    canPublish: decoded === undefined ? null : (decoded.privilege?.canPublish ?? true),
+    streamIds: decoded?.privilege?.streamIds ?? null,
+  };
+}
+
+const change = (ctx: GraphQLContext, roomId: string, raw: RawRoomChange) => ctx.services.rooms.change(roomId, raw);
+
+builder.queryType({
+  fields: (t) => ({
+    viewer: t.field({
+      type: ViewerRef,
+      authScopes: { authenticated: true },
+      resolve: (_root, _args, ctx) => ctx.viewer as NonNullable<GraphQLContext["viewer"]>,
+    }),
+    serverTime: t.field({
+      type: "DateTime",
+      description: "The server's clock, for clients to correct their skew.",
+      resolve: (_root, _args, ctx) => new Date(ctx.services.clock.now()),
+    }),
+    room: t.field({
+      type: RoomRef,
+      authScopes: { service: true },
+      args: { roomId: t.arg.string({ required: true }) },
+      resolve: (_root, args, ctx) => ctx.services.rooms.get(args.roomId),
+    }),
+    inspectToken: t.field({
+      type: TokenInspectionRef,
+      authScopes: { service: true },
+      description: "Checks a token against this service's app and secret, as ZEGO's server would.",
+      args: { token: t.arg.string({ required: true }), expect: t.arg({ type: TokenExpectationInput, required: false }) },
+      resolve: (_root, args, ctx) => {
+        const { config, clock } = ctx.services;
+        const expect = args.expect ?? {};
+        const options = {
+          secret: config.serverSecret,
+          appId: config.appId,
+          now: Math.floor(clock.now() / 1000),
+          ...(expect.userId == null ? {} : { userId: assertUserId(expect.userId, "expect.userId") }),
+          ...(expect.roomId == null ? {} : { roomId: assertRoomId(expect.roomId, "expect.roomId") }),
+          ...(expect.streamId == null ? {} : { streamId: assertStreamId(expect.streamId, "expect.streamId") }),
+          ...(expect.publish == null ? {} : { publish: expect.publish }),
+        };
+        try {
+          return inspection(verifyToken04(args.token, options), undefined);
+        } catch (e) {
+          if (!(e instanceof TokenError)) throw e;
+          let decoded: DecodedToken04 | undefined;
+          try {
+            decoded = decodeToken04(args.token, { secret: options.secret, now: options.now });
+          } catch {
+            decoded = undefined;
+          }
+          return inspection(decoded, e);
+        }
+      },
+    }),
+  }),
+});
+
+builder.mutationType({
+  fields: (t) => ({
+    issueToken: t.field({
+      type: RoomTokenRef,
+      authScopes: { user: true },
+      description: "A token for the caller: a privilege token for roomId, or a basic token without it.",
+      args: { roomId: t.arg.string({ required: false }), effectiveTimeInSeconds: t.arg.int({ required: false }) },
+      resolve: async (_root, args, ctx) => {
+        const userId = userIdOf(ctx);
+        const { issuer } = ctx.services;
+        const ttl = issuer.ttl(args.effectiveTimeInSeconds);
+        return issuer.issue(userId, optionalRoomId(args.roomId), ttl);
+      },
+    }),
+    grantPublish: t.field({
+      type: RoomRef,
+      authScopes: { service: true },
+      description: "Lets a user publish (only streamIds, if given). Pushes a new token to them.",
+      args: { roomId: t.arg.string({ required: true }), userId: t.arg.string({ required: true }), streamIds: t.arg.stringList({ required: false }) },
+      resolve: (_root, args, ctx) => change(ctx, args.roomId, { kind: "grantPublish", userId: args.userId, streamIds: args.streamIds }),
+    }),
+    revokePublish: t.field({
+      type: RoomRef,
+      authScopes: { service: true },
+      args: { roomId: t.arg.string({ required: true }), userId: t.arg.string({ required: true }) },
+      resolve: (_root, args, ctx) => change(ctx, args.roomId, { kind: "revokePublish", userId: args.userId }),
+    }),
+    setPublishers: t.field({
+      type: RoomRef,
+      authScopes: { service: true },
+      description: "Atomically replaces who may publish; if any entry is invalid nothing changes.",
+      args: { roomId: t.arg.string({ required: true }), publishers: t.arg({ type: [PublisherInput], required: true }) },
+      resolve: (_root, args, ctx) => change(ctx, args.roomId, { kind: "setPublishers", publishers: args.publishers }),
+    }),
+    setRoomAccess: t.field({
+      type: RoomRef,
+      authScopes: { service: true },
+      args: { roomId: t.arg.string({ required: true }), access: t.arg({ type: RoomAccessEnum, required: true }) },
+      resolve: (_root, args, ctx) => change(ctx, args.roomId, { kind: "setAccess", access: args.access }),
+    }),
+    addRoomMembers: t.field({
+      type: RoomRef,
+      authScopes: { service: true },
+      args: { roomId: t.arg.string({ required: true }), userIds: t.arg.stringList({ required: true }) },
+      resolve: (_root, args, ctx) => change(ctx, args.roomId, { kind: "addMembers", userIds: args.userIds }),
+    }),
+    removeRoomMembers: t.field({
+      type: RoomRef,
+      authScopes: { service: true },
+      args: { roomId: t.arg.string({ required: true }), userIds: t.arg.stringList({ required: true }) },
+      resolve: (_root, args, ctx) => change(ctx, args.roomId, { kind: "removeMembers", userIds: args.userIds }),
+    }),
+  }),
+});
+
+builder.subscriptionType({
+  fields: (t) => ({
+    tokenRenewed: t.field({
+      type: TokenRenewalRef,
+      authScopes: { user: true },
+      description: "Fresh tokens for the caller in a room (or basic tokens without roomId): at once if needed, before expiry, and on every privilege change.",
+      args: { roomId: t.arg.string({ required: false }) },
+      subscribe: (_root, args, ctx) => ctx.services.hub.subscribe(userIdOf(ctx), optionalRoomId(args.roomId)),
+      resolve: (item: TokenRenewal | RenewalEnded) => {
+        if ("ended" in item) throw item.ended;
+        return item;
+      },
+    }),
+  }),
+});
+
+let schema: GraphQLSchema | undefined;
+
+/** The service's GraphQL schema (built once). */
+export function buildSchema(): GraphQLSchema {
+  schema ??= builder.toSchema({ sortSchema: false });
+  return schema;
+}

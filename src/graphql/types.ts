@@ -1,0 +1,134 @@
+import type { Viewer } from "../auth/authenticator.js";
+import type { RenewalReason, TokenRenewal } from "../renewal/renewal-stream.js";
+import type { RoomToken } from "../renewal/token-issuer.js";
+import type { Publisher, RoomState } from "../rooms/room.js";
+import { builder } from "./builder.js";
+
+/** A token check's outcome, as `inspectToken` returns it. */
+export interface TokenInspectionShape {
+  readonly valid: boolean;
+  readonly code: string | null;
+  readonly zegoErrorCode: number | null;
+  readonly mode: string | null;
+  readonly appId: number | null;
+  readonly userId: string | null;
+  readonly roomId: string | null;
+  readonly nonce: number | null;
+  readonly issuedAt: Date | null;
+  readonly expiresAt: Date | null;
+  readonly canLoginRoom: boolean | null;
+  readonly canPublish: boolean | null;
+  readonly streamIds: readonly string[] | null;
+}
+
+export const ViewerKindEnum = builder.enumType("ViewerKind", {
+  description: "USER: an app user with a JWT. SERVICE: a game server with an API key.",
+  values: ["USER", "SERVICE"] as const,
+});
+
+export const RoomAccessEnum = builder.enumType("RoomAccess", {
+  description: "OPEN: anyone authenticated may log in. MEMBERS_ONLY: only listed members.",
+  values: ["OPEN", "MEMBERS_ONLY"] as const,
+});
+
+export const RenewalReasonEnum = builder.enumType("RenewalReason", {
+  description: "Why a token was pushed.",
+  values: {
+    INITIAL: { description: "The subscriber had no current token." },
+    EXPIRING: { description: "The previous token is about to expire." },
+    PRIVILEGE_CHANGED: { description: "A game server changed this user's privileges." },
+    RESYNC: { description: "Privileges changed while events were lost (after a reconnect)." },
+  } satisfies Record<RenewalReason, { description: string }>,
+});
+
+export const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
+  description: "The authenticated caller.",
+  fields: (t) => ({
+    userId: t.exposeString("userId"),
+    kind: t.field({ type: ViewerKindEnum, resolve: (v) => v.kind }),
+  }),
+});
+
+export const PublisherRef = builder.objectRef<Publisher>("Publisher").implement({
+  description: "A user allowed to publish.",
+  fields: (t) => ({
+    userId: t.exposeString("userId"),
+    streamIds: t.stringList({ nullable: true, description: "Allowed stream IDs; null means any.", resolve: (p) => (p.streamIds === null ? null : [...p.streamIds]) }),
+  }),
+});
+
+export const RoomRef = builder.objectRef<RoomState>("Room").implement({
+  description: "A room's access rules and publishers.",
+  fields: (t) => ({
+    roomId: t.exposeString("roomId"),
+    access: t.field({ type: RoomAccessEnum, resolve: (r) => r.access }),
+    members: t.stringList({ resolve: (r) => [...r.members] }),
+    publishers: t.field({ type: [PublisherRef], resolve: (r) => [...(r.publishers ?? [])] }),
+    hasPublishRules: t.boolean({
+      description: "False until a publish rule is set; until then DEFAULT_CAN_PUBLISH applies to everyone.",
+      resolve: (r) => r.publishers !== null,
+    }),
+    version: t.exposeInt("version"),
+  }),
+});
+
+export const RoomTokenRef = builder.objectRef<RoomToken>("RoomToken").implement({
+  description: "A ZEGO token04 and what it allows.",
+  fields: (t) => ({
+    token: t.exposeString("token"),
+    appId: t.float({ description: "ZEGO AppID (up to 2^32-1, hence Float).", resolve: (r) => r.appId }),
+    userId: t.exposeString("userId"),
+    roomId: t.string({ nullable: true, description: "Null for a basic token.", resolve: (r) => r.roomId }),
+    issuedAt: t.field({ type: "DateTime", resolve: (r) => new Date(r.issuedAt * 1000) }),
+    expiresAt: t.field({ type: "DateTime", resolve: (r) => new Date(r.expiresAt * 1000) }),
+    renewAt: t.field({ type: "DateTime", description: "When the service pushes a fresh token.", resolve: (r) => new Date(r.renewAtMs) }),
+    serverTime: t.field({ type: "DateTime", description: "Server clock at minting, to correct client skew.", resolve: (r) => new Date(r.serverTimeMs) }),
+    canLoginRoom: t.exposeBoolean("canLoginRoom"),
+    canPublish: t.exposeBoolean("canPublish"),
+    streamIds: t.stringList({ nullable: true, description: "Stream IDs allowed; null means any.", resolve: (r) => (r.streamIds === null ? null : [...r.streamIds]) }),
+    version: t.exposeInt("version", { description: "Room version the privileges come from." }),
+  }),
+});
+
+export const TokenRenewalRef = builder.objectRef<TokenRenewal>("TokenRenewal").implement({
+  description: "A pushed token.",
+  fields: (t) => ({
+    reason: t.field({ type: RenewalReasonEnum, resolve: (r) => r.reason }),
+    token: t.field({ type: RoomTokenRef, resolve: (r) => r.token }),
+  }),
+});
+
+export const TokenInspectionRef = builder.objectRef<TokenInspectionShape>("TokenInspection").implement({
+  description: "The outcome of checking a token as ZEGO's server would.",
+  fields: (t) => ({
+    valid: t.exposeBoolean("valid"),
+    code: t.string({ nullable: true, description: "TOKEN_* code when invalid.", resolve: (r) => r.code }),
+    zegoErrorCode: t.int({ nullable: true, resolve: (r) => r.zegoErrorCode }),
+    mode: t.string({ nullable: true, resolve: (r) => r.mode }),
+    appId: t.float({ nullable: true, resolve: (r) => r.appId }),
+    userId: t.string({ nullable: true, resolve: (r) => r.userId }),
+    roomId: t.string({ nullable: true, resolve: (r) => r.roomId }),
+    nonce: t.float({ nullable: true, resolve: (r) => r.nonce }),
+    issuedAt: t.field({ type: "DateTime", nullable: true, resolve: (r) => r.issuedAt }),
+    expiresAt: t.field({ type: "DateTime", nullable: true, resolve: (r) => r.expiresAt }),
+    canLoginRoom: t.boolean({ nullable: true, resolve: (r) => r.canLoginRoom }),
+    canPublish: t.boolean({ nullable: true, resolve: (r) => r.canPublish }),
+    streamIds: t.stringList({ nullable: true, resolve: (r) => (r.streamIds === null ? null : [...r.streamIds]) }),
+  }),
+});
+
+export const PublisherInput = builder.inputType("PublisherInput", {
+  fields: (t) => ({
+    userId: t.string({ required: true }),
+    streamIds: t.stringList({ required: false, description: "Allowed stream IDs; omitted or null means any." }),
+  }),
+});
+
+export const TokenExpectationInput = builder.inputType("TokenExpectation", {
+  fields: (t) => ({
+    userId: t.string({ required: false }),
+    roomId: t.string({ required: false }),
+    streamId: t.string({ required: false }),
+    publish: t.boolean({ required: false }),
+  }),
+});

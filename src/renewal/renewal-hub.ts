@@ -1,0 +1,102 @@
+import type { Clock } from "../clock/clock.js";
+import type { EventBus, RoomEvent, Unsubscribe } from "../events/bus.js";
+import { errorName, type Logger } from "../log/logger.js";
+import { RenewalStream } from "./renewal-stream.js";
+import type { TokenIssuer } from "./token-issuer.js";
+
+/** Options of {@link createRenewalHub}. */
+export interface RenewalHubOptions {
+  readonly issuer: TokenIssuer;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Counts for leak checks and metrics. */
+export interface RenewalHubStats {
+  readonly subscriptions: number;
+  readonly timers: number;
+}
+
+/** Owns every local `tokenRenewed` subscription and routes room events to them. */
+export interface RenewalHub {
+  /**
+   * Opens a subscription for the user and room (`null`: basic token). Rejects with AccessDeniedError
+   * for a non-member of a members-only room.
+   */
+  subscribe(userId: string, roomId: string | null): Promise<RenewalStream>;
+  stats(): RenewalHubStats;
+  /** Ends every subscription. */
+  stop(): Promise<void>;
+}
+
+/** Creates a {@link RenewalHub}: one bus listener per room with local subscribers, not one per subscriber. */
+export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
+  const { issuer, bus, clock, logger } = options;
+  const streams = new Set<RenewalStream>();
+  const byRoom = new Map<string, { streams: Set<RenewalStream>; unsubscribe: Promise<Unsubscribe> }>();
+
+  const stopResync = bus.onResync(() => {
+    for (const stream of streams) stream.resync();
+  });
+
+  const deliver = (event: RoomEvent) => {
+    const entry = byRoom.get(event.roomId);
+    if (entry === undefined) return;
+    for (const stream of entry.streams) stream.onEvent(event);
+  };
+
+  const release = (roomId: string | null, stream: RenewalStream) => {
+    streams.delete(stream);
+    if (roomId === null) return;
+    const entry = byRoom.get(roomId);
+    if (entry === undefined || !entry.streams.delete(stream) || entry.streams.size > 0) return;
+    byRoom.delete(roomId);
+    entry.unsubscribe.then(
+      (unsubscribe) => unsubscribe(),
+      () => undefined,
+    );
+  };
+
+  const join = async (roomId: string, stream: RenewalStream) => {
+    let entry = byRoom.get(roomId);
+    if (entry === undefined) {
+      const unsubscribe = bus.subscribe(roomId, deliver);
+      entry = { streams: new Set(), unsubscribe };
+      byRoom.set(roomId, entry);
+      unsubscribe.catch((e: unknown) => {
+        logger.warn("room subscription failed", { error: errorName(e) });
+        if (byRoom.get(roomId) === entry) byRoom.delete(roomId);
+      });
+    }
+    entry.streams.add(stream);
+    await entry.unsubscribe;
+  };
+
+  return {
+    async subscribe(userId, roomId) {
+      // Refuse before any listener exists, so a refused subscription leaves nothing behind.
+      await issuer.decide(userId, roomId);
+      const stream = new RenewalStream({ userId, roomId, issuer, clock, logger, onClose: (s) => release(roomId, s) });
+      streams.add(stream);
+      try {
+        // Listen before reading state, so no change between the two is missed.
+        if (roomId !== null) await join(roomId, stream);
+        await stream.start();
+      } catch (e) {
+        stream.close();
+        throw e;
+      }
+      return stream;
+    },
+    stats() {
+      let timers = 0;
+      for (const s of streams) timers += s.timers;
+      return { subscriptions: streams.size, timers };
+    },
+    async stop() {
+      stopResync();
+      for (const stream of [...streams]) stream.close();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import type { Clock, Timer } from "../clock/clock.js";
+import { AccessDeniedError, UnavailableError } from "../errors/service-errors.js";
+import { errorName, type Logger } from "../log/logger.js";
+import { samePrivilege, type Privilege } from "../rooms/policy.js";
+import type { RoomEvent } from "../events/bus.js";
+import type { RoomToken, TokenIssuer } from "./token-issuer.js";
+
+/** Why a token was pushed. */
+export const RenewalReason = {
+  INITIAL: "INITIAL",
+  EXPIRING: "EXPIRING",
+  PRIVILEGE_CHANGED: "PRIVILEGE_CHANGED",
+  RESYNC: "RESYNC",
+} as const;
+/** One of {@link RenewalReason}. */
+export type RenewalReason = (typeof RenewalReason)[keyof typeof RenewalReason];
+
+/** One push on a `tokenRenewed` subscription. */
+export interface TokenRenewal {
+  readonly reason: RenewalReason;
+  readonly token: RoomToken;
+}
+
+/** The last item of a stream whose user lost access to the room. */
+export interface RenewalEnded {
+  readonly ended: AccessDeniedError;
+}
+
+// Pending reasons are flags, so a burst of events collapses into one pending push.
+const FLAG = { INITIAL: 1, EXPIRING: 2, PRIVILEGE_CHANGED: 4, RESYNC: 8 } as const;
+const RETRY_MS = 2000;
+
+/** Dependencies of a {@link RenewalStream}. */
+export interface RenewalStreamOptions {
+  readonly userId: string;
+  readonly roomId: string | null;
+  readonly issuer: TokenIssuer;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Called once when the stream ends, to release bus listeners and bookkeeping. */
+  readonly onClose: (stream: RenewalStream) => void;
+}
+
+/**
+ * One subscriber's renewals: holds at most one pending push (coalescing), a single timer for the next
+ * EXPIRING, and mints from the current state only when a push is due.
+ */
+export class RenewalStream implements AsyncIterableIterator<TokenRenewal | RenewalEnded> {
+  private pending = 0;
+  private wake: (() => void) | undefined;
+  private timer: Timer | undefined;
+  private retryTimer: Timer | undefined;
+  private retryFlags = 0;
+  private closed = false;
+  private lastVersion = -1;
+  private lastPrivilege: Privilege | undefined;
+  private ttlSeconds: number;
+
+  constructor(private readonly options: RenewalStreamOptions) {
+    this.ttlSeconds = options.issuer.defaultTtlSeconds;
+  }
+
+  /** Timers armed now (for leak checks). */
+  get timers(): number {
+    return (this.timer === undefined ? 0 : 1) + (this.retryTimer === undefined ? 0 : 1);
+  }
+
+  /** Decides whether the subscriber needs a token at once, or only at the recorded renewal time. */
+  async start(): Promise<void> {
+    const { issuer, userId, roomId, clock } = this.options;
+    const [record, decision] = await Promise.all([issuer.lastIssued(userId, roomId), issuer.decide(userId, roomId)]);
+    if (record !== null) this.ttlSeconds = record.ttlSeconds;
+    const fresh =
+      record !== null &&
+      samePrivilege(record, decision.privilege) &&
+      record.expiresAt * 1000 - clock.now() >= issuer.timing.leadSeconds * 1000;
+    if (fresh) {
+      this.lastPrivilege = decision.privilege;
+      this.lastVersion = decision.version;
+      this.arm(record.renewAtMs);
+    } else {
+      this.raise(FLAG.INITIAL);
+    }
+  }
+
+  /** Feeds a room event; late, duplicate and unrelated events are dropped. */
+  onEvent(event: RoomEvent): void {
+    if (event.version <= this.lastVersion) return;
+    if (event.userIds !== null && !event.userIds.includes(this.options.userId)) return;
+    this.raise(FLAG.PRIVILEGE_CHANGED);
+  }
+
+  /** Asks the stream to re-check its privileges after events may have been lost. */
+  resync(): void {
+    this.raise(FLAG.RESYNC);
+  }
+
+  private raise(flag: number): void {
+    if (this.closed) return;
+    this.pending |= flag;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private arm(atMs: number): void {
+    this.timer?.cancel();
+    this.timer = this.options.clock.setTimer(() => {
+      this.timer = undefined;
+      this.raise(FLAG.EXPIRING);
+    }, atMs - this.options.clock.now());
+  }
+
+  async next(): Promise<IteratorResult<TokenRenewal | RenewalEnded>> {
+    for (;;) {
+      if (this.closed) return { done: true, value: undefined };
+      if (this.pending === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      const flags = this.pending;
+      this.pending = 0;
+      try {
+        const renewal = await this.produce(flags);
+        if (renewal !== undefined && !this.closed) return { done: false, value: renewal };
+      } catch (e) {
+        if (e instanceof AccessDeniedError) {
+          this.close();
+          return { done: false, value: { ended: e } };
+        }
+        // Shared state unreachable: keep the subscription and try again shortly.
+        this.options.logger.warn("token renewal failed, retrying", { error: errorName(e), unavailable: e instanceof UnavailableError });
+        this.retryLater(flags);
+      }
+    }
+  }
+
+  private retryLater(flags: number): void {
+    this.retryFlags |= flags;
+    if (this.retryTimer !== undefined) return;
+    this.retryTimer = this.options.clock.setTimer(() => {
+      this.retryTimer = undefined;
+      const again = this.retryFlags;
+      this.retryFlags = 0;
+      this.raise(again);
+    }, RETRY_MS);
+  }
+
+  private async produce(flags: number): Promise<TokenRenewal | undefined> {
+    const { issuer, userId, roomId } = this.options;
+    const decision = await issuer.decide(userId, roomId);
+    const changed = this.lastPrivilege === undefined || !samePrivilege(this.lastPrivilege, decision.privilege);
+    let reason: RenewalReason;
+    if (flags & FLAG.INITIAL) reason = RenewalReason.INITIAL;
+    else if (changed) reason = flags & FLAG.RESYNC ? RenewalReason.RESYNC : RenewalReason.PRIVILEGE_CHANGED;
+    else if (flags & FLAG.EXPIRING) reason = RenewalReason.EXPIRING;
+    else {
+      this.lastVersion = Math.max(this.lastVersion, decision.version);
+      return undefined;
+    }
+    const token = await issuer.mint(userId, roomId, decision, this.ttlSeconds);
+    this.lastPrivilege = decision.privilege;
+    this.lastVersion = Math.max(this.lastVersion, decision.version);
+    this.arm(token.renewAtMs);
+    return { reason, token };
+  }
+
+  async return(): Promise<IteratorResult<TokenRenewal | RenewalEnded>> {
+    this.close();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<TokenRenewal | RenewalEnded>> {
+    this.close();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Ends the stream and releases its timer and listeners. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+    this.options.onClose(this);
+  }
+}

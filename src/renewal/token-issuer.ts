@@ -1,0 +1,115 @@
+import type { Clock } from "../clock/clock.js";
+import { AccessDeniedError } from "../errors/service-errors.js";
+import { decidePrivilege, hasAccess, type Privilege } from "../rooms/policy.js";
+import type { IssuedRecord, RoomStore } from "../rooms/store.js";
+import { assertRoomId, buildPrivilegePayload, encodeToken04, InvalidArgumentError, type RandomBytes } from "../token/index.js";
+import { renewAtMs, type RenewalTiming } from "./schedule.js";
+
+/** A minted token with what the client needs to use and renew it. */
+export interface RoomToken {
+  readonly token: string;
+  readonly appId: number;
+  readonly userId: string;
+  /** `null` for a basic token. */
+  readonly roomId: string | null;
+  /** Unix seconds. */
+  readonly issuedAt: number;
+  /** Unix seconds. */
+  readonly expiresAt: number;
+  /** Unix ms: when the service will push a fresh token. */
+  readonly renewAtMs: number;
+  /** Unix ms at minting, so clients can correct their clock skew. */
+  readonly serverTimeMs: number;
+  readonly canLoginRoom: boolean;
+  readonly canPublish: boolean;
+  readonly streamIds: readonly string[] | null;
+  /** Room version the privileges come from (0 for basic tokens and unconfigured rooms). */
+  readonly version: number;
+}
+
+/** A user's current privilege in a room and the room version it comes from. */
+export interface Decision {
+  readonly version: number;
+  readonly privilege: Privilege;
+}
+
+/** Settings of {@link createTokenIssuer}. */
+export interface TokenIssuerOptions {
+  readonly appId: number;
+  readonly serverSecret: string;
+  readonly tokenTtlSeconds: number;
+  readonly tokenMaxTtlSeconds: number;
+  readonly timing: RenewalTiming;
+  readonly defaultCanPublish: boolean;
+  readonly store: RoomStore;
+  readonly clock: Clock;
+  /** Uniform random in [0, 1) for renewal jitter. */
+  readonly random: () => number;
+  /** CSPRNG bytes for token nonces; default the codec's pooled CSPRNG. */
+  readonly randomBytes?: RandomBytes;
+}
+
+/** Decides privileges and mints tokens: the Join flow of DESIGN §2. */
+export interface TokenIssuer {
+  /** Validates a requested lifetime (default TOKEN_TTL_SECONDS). */
+  ttl(effectiveTimeInSeconds: number | null | undefined): number;
+  /** The user's privilege now; throws AccessDeniedError for a non-member of a members-only room. */
+  decide(userId: string, roomId: string | null): Promise<Decision>;
+  /** Mints a token for a decision and records it as the last one issued. */
+  mint(userId: string, roomId: string | null, decision: Decision, ttlSeconds: number): Promise<RoomToken>;
+  /** `decide` then `mint`. */
+  issue(userId: string, roomId: string | null, ttlSeconds: number): Promise<RoomToken>;
+  /** The record of the last token issued to the user for the room. */
+  lastIssued(userId: string, roomId: string | null): Promise<IssuedRecord | null>;
+  readonly timing: RenewalTiming;
+  readonly defaultTtlSeconds: number;
+}
+
+const BASIC: Decision = Object.freeze({ version: 0, privilege: Object.freeze({ canLoginRoom: true, canPublish: true, streamIds: null }) });
+
+/** Creates a {@link TokenIssuer}. */
+export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
+  const { store, clock, timing } = options;
+  const minTtl = timing.leadSeconds + 30;
+
+  const issuer: TokenIssuer = {
+    timing,
+    defaultTtlSeconds: options.tokenTtlSeconds,
+    ttl(requested) {
+      if (requested === null || requested === undefined) return options.tokenTtlSeconds;
+      if (!Number.isInteger(requested) || requested < minTtl || requested > options.tokenMaxTtlSeconds) {
+        throw new InvalidArgumentError("effectiveTimeInSeconds", `must be an integer from ${minTtl} to ${options.tokenMaxTtlSeconds}`);
+      }
+      return requested;
+    },
+    async decide(userId, roomId) {
+      if (roomId === null) return BASIC;
+      const room = await store.getRoom(assertRoomId(roomId));
+      if (!hasAccess(room, userId)) throw new AccessDeniedError("this room is for members only");
+      return { version: room.version, privilege: decidePrivilege(room, userId, options.defaultCanPublish) };
+    },
+    async mint(userId, roomId, decision, ttlSeconds) {
+      const nowMs = clock.now();
+      const now = Math.floor(nowMs / 1000);
+      const { privilege } = decision;
+      const payload =
+        roomId === null
+          ? ""
+          : buildPrivilegePayload({ roomId, canLoginRoom: privilege.canLoginRoom, canPublish: privilege.canPublish, streamIds: privilege.streamIds });
+      const token = encodeToken04(
+        { appId: options.appId, userId, secret: options.serverSecret, effectiveTimeInSeconds: ttlSeconds, payload },
+        options.randomBytes === undefined ? { now } : { now, randomBytes: options.randomBytes },
+      );
+      const expiresAt = now + ttlSeconds;
+      const renewAt = renewAtMs(now, expiresAt, timing, options.random());
+      const record: IssuedRecord = { version: decision.version, issuedAt: now, expiresAt, renewAtMs: renewAt, ttlSeconds, ...privilege };
+      await store.putIssued(userId, roomId, record, nowMs);
+      return { token, appId: options.appId, userId, roomId, issuedAt: now, expiresAt, renewAtMs: renewAt, serverTimeMs: nowMs, ...privilege, version: decision.version };
+    },
+    async issue(userId, roomId, ttlSeconds) {
+      return issuer.mint(userId, roomId, await issuer.decide(userId, roomId), ttlSeconds);
+    },
+    lastIssued: (userId, roomId) => store.getIssued(userId, roomId),
+  };
+  return issuer;
+}

@@ -1,0 +1,41 @@
+import type { EventBus } from "../events/bus.js";
+import { errorName, type Logger } from "../log/logger.js";
+import { assertRoomId } from "../token/index.js";
+import type { RoomState } from "./room.js";
+import type { RoomStore } from "./store.js";
+import { validateChange, type RawRoomChange } from "./validate.js";
+
+/** Game-server operations on rooms: validate, store atomically, then publish the event. */
+export interface RoomService {
+  get(roomId: unknown): Promise<RoomState>;
+  /** Applies a raw change; invalid input throws InvalidArgumentError and changes nothing. */
+  change(roomId: unknown, raw: RawRoomChange): Promise<RoomState>;
+}
+
+/** Options of {@link createRoomService}. */
+export interface RoomServiceOptions {
+  readonly store: RoomStore;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+}
+
+/** Creates a {@link RoomService}. */
+export function createRoomService(options: RoomServiceOptions): RoomService {
+  const { store, bus, logger } = options;
+  return {
+    get: (roomId) => store.getRoom(assertRoomId(roomId)),
+    async change(rawRoomId, raw) {
+      const { roomId, change } = validateChange(rawRoomId, raw);
+      const result = await store.applyChange(roomId, change);
+      if (result.changed) {
+        try {
+          await bus.publish({ roomId, userIds: result.affected, version: result.room.version });
+        } catch (e) {
+          // The change is stored; subscribers catch up through RESYNC when the bus reconnects.
+          logger.warn("room event not published", { error: errorName(e), roomId, version: result.room.version });
+        }
+      }
+      return result.room;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/** Who may log into a room. */
+export const RoomAccess = { OPEN: "OPEN", MEMBERS_ONLY: "MEMBERS_ONLY" } as const;
+/** `OPEN` (anyone authenticated) or `MEMBERS_ONLY` (listed members). */
+export type RoomAccess = (typeof RoomAccess)[keyof typeof RoomAccess];
+
+/** A user allowed to publish, with their stream allow-list. */
+export interface Publisher {
+  readonly userId: string;
+  /** Stream IDs this user may publish; `null` means any. */
+  readonly streamIds: readonly string[] | null;
+}
+
+/** A room's state; every change bumps `version`. */
+export interface RoomState {
+  readonly roomId: string;
+  readonly access: RoomAccess;
+  /** Members, sorted. */
+  readonly members: readonly string[];
+  /** Publishers sorted by userId, or `null` while the room has no publish rules (then DEFAULT_CAN_PUBLISH applies). */
+  readonly publishers: readonly Publisher[] | null;
+  /** 0 for a room never changed; increases by one per change. */
+  readonly version: number;
+}
+
+/** A change a game server makes to a room. */
+export type RoomChange =
+  | { readonly kind: "grantPublish"; readonly userId: string; readonly streamIds: readonly string[] | null }
+  | { readonly kind: "revokePublish"; readonly userId: string }
+  | { readonly kind: "setPublishers"; readonly publishers: readonly Publisher[] }
+  | { readonly kind: "setAccess"; readonly access: RoomAccess }
+  | { readonly kind: "addMembers"; readonly userIds: readonly string[] }
+  | { readonly kind: "removeMembers"; readonly userIds: readonly string[] };
+
+/** What a stored change did. `affected` is `null` when every user of the room may be affected. */
+export interface ChangeResult {
+  readonly room: RoomState;
+  readonly changed: boolean;
+  readonly affected: readonly string[] | null;
+}
+
+/** The state of a room nobody has configured. */
+export function emptyRoom(roomId: string): RoomState {
+  return { roomId, access: RoomAccess.OPEN, members: [], publishers: null, version: 0 };
+}
+
+/** Caps that keep one call and one room bounded. */
+export const ROOM_LIMITS = Object.freeze({
+  /** Entries in one list argument (userIds, publishers). */
+  maxListEntries: 1000,
+  /** Stream IDs allowed per publisher. */
+  maxStreamIdsPerUser: 20,
+  /** Members one room may hold. */
+  maxMembers: 10_000,
+  /** Publishers one room may hold. */
+  maxPublishers: 1000,
+});

@@ -1,0 +1,38 @@
+import type { ChangeResult, RoomChange, RoomState } from "./room.js";
+
+/** The last token issued to a (user, room), shared by all instances so a subscriber is not re-sent it. */
+export interface IssuedRecord {
+  /** Room version the token was minted from (0 for basic tokens). */
+  readonly version: number;
+  /** Unix seconds. */
+  readonly issuedAt: number;
+  /** Unix seconds. */
+  readonly expiresAt: number;
+  /** When the token should be renewed, unix ms. */
+  readonly renewAtMs: number;
+  /** Lifetime the user asked for, reused for renewals. */
+  readonly ttlSeconds: number;
+  readonly canLoginRoom: boolean;
+  readonly canPublish: boolean;
+  readonly streamIds: readonly string[] | null;
+}
+
+/**
+ * Room state and issued-token records. Every method is async and every change is atomic with a version
+ * bump; implementations: memory (one instance) and Redis (many). Failures to reach the backing store
+ * throw `UnavailableError` and change nothing.
+ */
+export interface RoomStore {
+  /** The room's state, or the empty state (version 0) for a room never configured. */
+  getRoom(roomId: string): Promise<RoomState>;
+  /** Applies a change atomically with `applyChange` from the policy; returns the stored result. */
+  applyChange(roomId: string, change: RoomChange): Promise<ChangeResult>;
+  /** The record of the last token issued to the user for the room (`null` room: basic token). */
+  getIssued(userId: string, roomId: string | null): Promise<IssuedRecord | null>;
+  /** Stores the record; it lapses when the token expires. */
+  putIssued(userId: string, roomId: string | null, record: IssuedRecord, nowMs: number): Promise<void>;
+  /** Resolves when the store is reachable; throws `UnavailableError` otherwise. */
+  ping(): Promise<void>;
+  /** Releases connections and timers. */
+  stop(): Promise<void>;
+}

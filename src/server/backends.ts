@@ -1,0 +1,24 @@
+import type { Clock } from "../clock/clock.js";
+import type { Config } from "../config/config.js";
+import type { EventBus } from "../events/bus.js";
+import { createMemoryEventBus } from "../events/memory-bus.js";
+import type { Logger } from "../log/logger.js";
+import { createMemoryRoomStore } from "../rooms/memory-store.js";
+import type { RoomStore } from "../rooms/store.js";
+
+/** The I/O parts a server runs on. */
+export interface Backends {
+  readonly store: RoomStore;
+  readonly bus: EventBus;
+  /** "memory" or "redis", for logs and health output. */
+  readonly kind: "memory" | "redis";
+}
+
+/** Picks the store and bus for the configuration: in memory without REDIS_URL. */
+export async function createBackends(config: Config, clock: Clock, logger: Logger): Promise<Backends> {
+  if (config.redisUrl !== undefined) {
+    const { createRedisBackends } = await import("./redis-backends.js");
+    return createRedisBackends({ url: config.redisUrl, prefix: config.redisPrefix, clock, logger });
+  }
+  return { store: createMemoryRoomStore({ clock }), bus: createMemoryEventBus({ logger }), kind: "memory" };
+}
