@@ -32,16 +32,21 @@ export function codedError(code: ErrorCode, message: string, extensions: Record<
   return new GraphQLError(message, { extensions: { ...extensions, code } });
 }
 
+function isGraphQLErrorLike(error: unknown): error is GraphQLError {
+  return error instanceof Error && error.name === "GraphQLError";
+}
+
 /**
  * Yoga's `maskError`: typed service errors become their GraphQL code, GraphQL errors we raised pass,
  * anything else is masked as INTERNAL_SERVER_ERROR with a generic message.
  */
 export function maskError(error: unknown, message: string): Error {
-  const original = error instanceof GraphQLError ? error.originalError ?? undefined : error;
-  const mapped = classify(original);
+  // Duck-typed: test runners and bundlers can load two copies of graphql, breaking instanceof.
+  const wrapped = isGraphQLErrorLike(error) ? error : undefined;
+  const mapped = classify(wrapped === undefined ? error : wrapped.originalError);
   if (mapped !== undefined) {
     return new GraphQLError(mapped.message, {
-      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path, positions: error.positions, source: error.source } : {}),
+      ...(wrapped === undefined ? {} : { nodes: wrapped.nodes, path: wrapped.path, positions: wrapped.positions, source: wrapped.source }),
       extensions: { ...mapped.extensions, code: mapped.code },
     });
   }

@@ -118,6 +118,8 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
+        // Let the rest of a burst (requests read in the same I/O phase) land first: one push, final state.
+        if ((this.pending & FLAG.INITIAL) === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       const flags = this.pending;
