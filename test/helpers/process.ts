@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A child process whose output is collected. */
+export interface Child {
+  readonly proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name). */
+  readonly exited: Promise<number | string>;
+  /** Waits until stdout matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts a TypeScript entry point of this repository with tsx and a clean environment. */
+export function runTs(entry: string, env: Record<string, string>, args: string[] = []): Child {
+  const proc = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  proc.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | string>((resolve) => proc.on("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  return {
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async waitFor(pattern, timeoutMs = 20_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const m = out.match(pattern);
+        if (m !== null) return m;
+        if (Date.now() > end || proc.exitCode !== null) throw new Error(`output never matched ${pattern}: ${out}\n${err}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    kill: (signal = "SIGTERM") => {
+      proc.kill(signal);
+    },
+  };
+}
