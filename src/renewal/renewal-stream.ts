@@ -28,7 +28,7 @@ export interface RenewalEnded {
 
 // Pending reasons are flags, so a burst of events collapses into one pending push.
 const FLAG = { INITIAL: 1, EXPIRING: 2, PRIVILEGE_CHANGED: 4, RESYNC: 8 } as const;
-const RETRY_MS = 2000;
+const RETRY_MS = 500;
 
 /** Dependencies of a {@link RenewalStream}. */
 export interface RenewalStreamOptions {

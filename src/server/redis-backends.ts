@@ -1,5 +1,8 @@
 import type { Clock } from "../clock/clock.js";
+import { createRedisEventBus } from "../events/redis-bus.js";
 import type { Logger } from "../log/logger.js";
+import { closeRedis, connectSoon, createRedisConnection } from "../redis/connection.js";
+import { createRedisRoomStore } from "../rooms/redis-store.js";
 import type { Backends } from "./backends.js";
 
 /** Options of {@link createRedisBackends}. */
@@ -10,7 +13,28 @@ export interface RedisBackendsOptions {
   readonly logger: Logger;
 }
 
-/** Redis store and bus (not yet available). */
-export async function createRedisBackends(_options: RedisBackendsOptions): Promise<Backends> {
-  throw new Error("REDIS_URL is not supported yet");
+const CONNECT_WAIT_MS = 3000;
+
+/**
+ * Redis store and bus on two connections: one for commands and PUBLISH, one in subscriber mode.
+ * Stopping the store closes both.
+ */
+export async function createRedisBackends(options: RedisBackendsOptions): Promise<Backends> {
+  const { url, prefix, logger } = options;
+  const commands = createRedisConnection({ url, role: "commands", logger, offlineQueue: false });
+  const subscriber = createRedisConnection({ url, role: "subscriber", logger, offlineQueue: true });
+  const [a, b] = await Promise.all([connectSoon(commands, CONNECT_WAIT_MS), connectSoon(subscriber, CONNECT_WAIT_MS)]);
+  if (!a || !b) logger.warn("redis is not reachable yet; retrying in the background");
+  const store = createRedisRoomStore({ redis: commands, prefix });
+  const bus = createRedisEventBus({ publisher: commands, subscriber, prefix, logger });
+  return {
+    kind: "redis",
+    store: {
+      ...store,
+      async stop() {
+        await Promise.all([closeRedis(commands), closeRedis(subscriber)]);
+      },
+    },
+    bus,
+  };
 }

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RoomChange } from "../../src/rooms/room.js";
+import type { IssuedRecord, RoomStore } from "../../src/rooms/store.js";
+
+/** Creates stores over one shared backend (two "instances"), and tears the backend down. */
+export interface StoreHarness {
+  stores(): Promise<[RoomStore, RoomStore]>;
+  close(): Promise<void>;
+}
+
+/** The behaviour every RoomStore must have. */
+export function describeRoomStoreContract(name: string, harness: () => Promise<StoreHarness>): void {
+  describe(`RoomStore contract: ${name}`, () => {
+    let h: StoreHarness;
+    let a: RoomStore;
+    let b: RoomStore;
+    beforeAll(async () => {
+      h = await harness();
+      [a, b] = await h.stores();
+    });
+    afterAll(async () => {
+      await h.close();
+    });
+
+    it("returns the empty state for an unknown room", async () => {
+      expect(await a.getRoom("c-unknown")).toEqual({ roomId: "c-unknown", access: "OPEN", members: [], publishers: null, version: 0 });
+    });
+
+    it("applies changes with a version bump each, visible to every instance; no-ops bump nothing", async () => {
+      const r1 = await a.applyChange("c-basic", { kind: "grantPublish", userId: "u1", streamIds: ["s1"] });
+      expect(r1).toMatchObject({ changed: true, affected: null, room: { version: 1, publishers: [{ userId: "u1", streamIds: ["s1"] }] } });
+      const r2 = await b.applyChange("c-basic", { kind: "addMembers", userIds: ["u2"] });
+      expect(r2).toMatchObject({ changed: true, affected: ["u2"], room: { version: 2, members: ["u2"] } });
+      const r3 = await a.applyChange("c-basic", { kind: "addMembers", userIds: ["u2"] });
+      expect(r3).toMatchObject({ changed: false, room: { version: 2 } });
+      expect(await b.getRoom("c-basic")).toEqual(r2.room);
+    });
+
+    it("concurrent setPublishers from two instances leave exactly one of the lists, versions only growing", async () => {
+      const listA = [{ userId: "alice", streamIds: ["a"] }, { userId: "carol", streamIds: null }];
+      const listB = [{ userId: "bob", streamIds: ["b1", "b2"] }];
+      const changedVersions: number[] = [];
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const change: RoomChange = { kind: "setPublishers", publishers: i % 2 === 0 ? listA : listB };
+          const r = await (i % 2 === 0 ? a : b).applyChange("c-race", change);
+          if (r.changed) changedVersions.push(r.room.version);
+        }),
+      );
+      const final = await a.getRoom("c-race");
+      expect([listA, listB].map((l) => JSON.stringify(l))).toContain(JSON.stringify(final.publishers));
+      // Every committed change got its own version, and the last one is the room's.
+      expect(new Set(changedVersions).size).toBe(changedVersions.length);
+      expect(final.version).toBe(Math.max(...changedVersions));
+      expect(final.version).toBe(changedVersions.length);
+    });
+
+    it("stores issued records per (user, room), apart from basic tokens, until the token expires", async () => {
+      const now = Date.now();
+      const expiresAt = Math.floor(now / 1000) + 1;
+      const record: IssuedRecord = { version: 3, issuedAt: expiresAt - 100, expiresAt, renewAtMs: now, ttlSeconds: 100, canLoginRoom: true, canPublish: false, streamIds: ["x"] };
+      await a.putIssued("u1", "c-rec", record, now);
+      await a.putIssued("u1", null, { ...record, version: 0 }, now);
+      expect(await b.getIssued("u1", "c-rec")).toEqual(record);
+      expect((await b.getIssued("u1", null))?.version).toBe(0);
+      expect(await b.getIssued("u2", "c-rec")).toBeNull();
+      await new Promise((r) => setTimeout(r, expiresAt * 1000 - Date.now() + 60));
+      expect(await b.getIssued("u1", "c-rec")).toBeNull();
+    });
+
+    it("answers ping", async () => {
+      await expect(a.ping()).resolves.toBeUndefined();
+    });
+  });
+}
