@@ -7,6 +7,8 @@ export interface RedisConnectionOptions {
   readonly url: string;
   /** Name for logs: "commands" or "subscriber". */
   readonly role: string;
+  /** CLIENT SETNAME value, so operators (and fault tests) can tell connections apart. */
+  readonly name: string;
   readonly logger: Logger;
   /**
    * Queue commands while reconnecting. Off for the command connection, so writes during an outage fail
@@ -28,7 +30,7 @@ export function createRedisConnection(options: RedisConnectionOptions): Redis {
     connectTimeout: 2000,
     autoResubscribe: true,
     retryStrategy: (times) => Math.min(50 * times, 1000),
-    connectionName: `zts-${options.role}`,
+    connectionName: options.name,
   };
   const redis = new Redis(options.url, redisOptions);
   let lastLog = 0;

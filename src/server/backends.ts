@@ -14,11 +14,23 @@ export interface Backends {
   readonly kind: "memory" | "redis";
 }
 
+/** Options of {@link createBackends}. */
+export interface CreateBackendsOptions {
+  /** Names this instance's Redis connections. */
+  readonly clientName?: string;
+}
+
 /** Picks the store and bus for the configuration: in memory without REDIS_URL. */
-export async function createBackends(config: Config, clock: Clock, logger: Logger): Promise<Backends> {
+export async function createBackends(config: Config, clock: Clock, logger: Logger, options: CreateBackendsOptions = {}): Promise<Backends> {
   if (config.redisUrl !== undefined) {
     const { createRedisBackends } = await import("./redis-backends.js");
-    return createRedisBackends({ url: config.redisUrl, prefix: config.redisPrefix, clock, logger });
+    return createRedisBackends({
+      url: config.redisUrl,
+      prefix: config.redisPrefix,
+      clock,
+      logger,
+      ...(options.clientName === undefined ? {} : { clientName: options.clientName }),
+    });
   }
   return { store: createMemoryRoomStore({ clock }), bus: createMemoryEventBus({ logger }), kind: "memory" };
 }

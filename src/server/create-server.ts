@@ -27,6 +27,8 @@ export interface TokenServerOptions {
   readonly logger?: Logger;
   /** Store and bus; default from the config (memory, or Redis with REDIS_URL). */
   readonly backends?: Backends;
+  /** Names this instance's Redis connections in CLIENT LIST; default random. */
+  readonly instanceName?: string;
 }
 
 /** A running token service. */
@@ -71,7 +73,8 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const backends = options.backends ?? (await createBackends(config, clock, logger));
+  const backends =
+    options.backends ?? (await createBackends(config, clock, logger, options.instanceName === undefined ? {} : { clientName: options.instanceName }));
   const { store, bus } = backends;
 
   const issuer = createTokenIssuer({

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock/clock.js";
 import { createRedisEventBus } from "../events/redis-bus.js";
 import type { Logger } from "../log/logger.js";
@@ -11,6 +12,8 @@ export interface RedisBackendsOptions {
   readonly prefix: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Names this instance's connections in CLIENT LIST (`<name>-commands`, `<name>-subscriber`); default random. */
+  readonly clientName?: string;
 }
 
 const CONNECT_WAIT_MS = 3000;
@@ -21,8 +24,9 @@ const CONNECT_WAIT_MS = 3000;
  */
 export async function createRedisBackends(options: RedisBackendsOptions): Promise<Backends> {
   const { url, prefix, logger } = options;
-  const commands = createRedisConnection({ url, role: "commands", logger, offlineQueue: false });
-  const subscriber = createRedisConnection({ url, role: "subscriber", logger, offlineQueue: true });
+  const name = options.clientName ?? `zts-${randomBytes(4).toString("hex")}`;
+  const commands = createRedisConnection({ url, role: "commands", name: `${name}-commands`, logger, offlineQueue: false });
+  const subscriber = createRedisConnection({ url, role: "subscriber", name: `${name}-subscriber`, logger, offlineQueue: true });
   const [a, b] = await Promise.all([connectSoon(commands, CONNECT_WAIT_MS), connectSoon(subscriber, CONNECT_WAIT_MS)]);
   if (!a || !b) logger.warn("redis is not reachable yet; retrying in the background");
   const store = createRedisRoomStore({ redis: commands, prefix });

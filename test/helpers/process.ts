@@ -11,8 +11,8 @@ export interface Child {
   stderr(): string;
   /** Resolves with the exit code (or signal name). */
   readonly exited: Promise<number | string>;
-  /** Waits until stdout matches. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Waits until stdout (or stderr) matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number, stream?: "stdout" | "stderr"): Promise<RegExpMatchArray>;
   kill(signal?: NodeJS.Signals): void;
 }
 
@@ -37,10 +37,10 @@ export function runTs(entry: string, env: Record<string, string>, args: string[]
     stdout: () => out,
     stderr: () => err,
     exited,
-    async waitFor(pattern, timeoutMs = 20_000) {
+    async waitFor(pattern, timeoutMs = 20_000, stream = "stdout") {
       const end = Date.now() + timeoutMs;
       for (;;) {
-        const m = out.match(pattern);
+        const m = (stream === "stdout" ? out : err).match(pattern);
         if (m !== null) return m;
         if (Date.now() > end || proc.exitCode !== null) throw new Error(`output never matched ${pattern}: ${out}\n${err}`);
         await new Promise((r) => setTimeout(r, 25));

@@ -21,8 +21,8 @@ export interface TestRedis {
 const INSTALL_HINT = "redis-server is not installed: install it with `apt-get install -y redis-server` (Debian/Ubuntu) and run the tests again";
 
 /** Fails with an install hint when redis-server is missing; tests must never skip for it. */
-export function assertRedisServerInstalled(): void {
-  const probe = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
+export function assertRedisServerInstalled(env: NodeJS.ProcessEnv = process.env): void {
+  const probe = spawnSync("redis-server", ["--version"], { encoding: "utf8", env });
   if (probe.error !== undefined || probe.status !== 0) throw new Error(INSTALL_HINT);
 }
 

@@ -44,6 +44,8 @@ export interface StartOptions {
   random?: () => number;
   logger?: Logger;
   backends?: Backends;
+  /** Names the instance's Redis connections. */
+  instanceName?: string;
 }
 
 /** Starts a real server on a free port with known credentials. */
@@ -63,6 +65,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.backends === undefined ? {} : { backends: options.backends }),
+    ...(options.instanceName === undefined ? {} : { instanceName: options.instanceName }),
   });
   await server.start();
   const url = `${server.url}/graphql`;
