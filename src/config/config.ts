@@ -48,6 +48,10 @@ export interface Config {
   readonly defaultCanPublish: boolean;
   readonly auth: AuthConfig;
   readonly logLevel: LogLevel;
+  /** issueToken calls allowed per user per minute. */
+  readonly issueRateLimitPerMinute: number;
+  /** Failed authentications allowed per client IP per minute before it is refused. */
+  readonly authFailureLimitPerMinute: number;
   /** Set when development defaults were generated. */
   readonly dev: DevCredentials | undefined;
 }
@@ -237,6 +241,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     defaultCanPublish: bool(env, "DEFAULT_CAN_PUBLISH", false),
     auth,
     logLevel,
+    issueRateLimitPerMinute: int(env, "ISSUE_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
+    authFailureLimitPerMinute: int(env, "AUTH_FAILURE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
     dev,
   });
 }

@@ -2,7 +2,7 @@ import type { RoomEvent } from "./bus.js";
 
 /** Serialises an event for a channel. */
 export function serializeEvent(event: RoomEvent): string {
-  return JSON.stringify({ roomId: event.roomId, userIds: event.userIds, version: event.version });
+  return JSON.stringify({ roomId: event.roomId, userIds: event.userIds, version: event.version, committedAtMs: event.committedAtMs });
 }
 
 /** Parses an event from a channel; `undefined` when it is not a valid event for `roomId`. */
@@ -14,8 +14,10 @@ export function parseEvent(json: string, roomId: string): RoomEvent | undefined 
     return undefined;
   }
   if (typeof v !== "object" || v === null) return undefined;
-  const { roomId: room, userIds, version } = v as Record<string, unknown>;
+  const { roomId: room, userIds, version, committedAtMs } = v as Record<string, unknown>;
   if (room !== roomId || typeof version !== "number" || !Number.isSafeInteger(version)) return undefined;
   if (userIds !== null && !(Array.isArray(userIds) && userIds.every((u) => typeof u === "string"))) return undefined;
-  return Object.freeze({ roomId, userIds: userIds === null ? null : Object.freeze([...(userIds as string[])]), version });
+  const ids = userIds === null ? null : Object.freeze([...(userIds as string[])]);
+  const at = typeof committedAtMs === "number" && Number.isFinite(committedAtMs) ? { committedAtMs } : {};
+  return Object.freeze({ roomId, userIds: ids, version, ...at });
 }

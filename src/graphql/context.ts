@@ -1,6 +1,8 @@
 import type { Viewer } from "../auth/authenticator.js";
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/config.js";
+import type { RateLimiter } from "../limits/rate-limiter.js";
+import type { Logger } from "../log/logger.js";
 import type { RenewalHub } from "../renewal/renewal-hub.js";
 import type { TokenIssuer } from "../renewal/token-issuer.js";
 import type { RoomService } from "../rooms/room-service.js";
@@ -12,6 +14,8 @@ export interface Services {
   readonly rooms: RoomService;
   readonly hub: RenewalHub;
   readonly clock: Clock;
+  /** issueToken calls per user. */
+  readonly issueLimit: RateLimiter;
 }
 
 /** Per-operation GraphQL context. */
@@ -19,4 +23,6 @@ export interface GraphQLContext {
   /** `null` for an anonymous caller. */
   readonly viewer: Viewer | null;
   readonly services: Services;
+  /** Carries the request (or connection) id. */
+  readonly logger: Logger;
 }

@@ -108,8 +108,9 @@ builder.mutationType({
       args: { roomId: t.arg.string({ required: false }), effectiveTimeInSeconds: t.arg.int({ required: false }) },
       resolve: async (_root, args, ctx) => {
         const userId = userIdOf(ctx);
-        const { issuer } = ctx.services;
+        const { issuer, issueLimit } = ctx.services;
         const ttl = issuer.ttl(args.effectiveTimeInSeconds);
+        await issueLimit.consume(userId);
         return issuer.issue(userId, optionalRoomId(args.roomId), ttl);
       },
     }),

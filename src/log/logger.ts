@@ -1,10 +1,12 @@
+import { pino, stdTimeFunctions, type Logger as PinoLogger } from "pino";
+
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Structured fields of a log line. Never put secrets or token plaintext here. */
-export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
+/** Structured fields of a log line. Never put secrets or token plaintext here (they are redacted anyway). */
+export type LogFields = Readonly<Record<string, unknown>>;
 
 /** A structured logger writing one JSON object per line. */
 export interface Logger {
@@ -12,6 +14,8 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
+  /** A logger adding `bindings` (e.g. a request id) to every line. */
+  child(bindings: LogFields): Logger;
 }
 
 /** Options of {@link createLogger}. */
@@ -20,20 +24,39 @@ export interface LoggerOptions {
   readonly level?: LogLevel;
   /** Where lines go; default standard error. */
   readonly write?: (line: string) => void;
-  /** Time source in ms; default `Date.now`. */
-  readonly now?: () => number;
 }
 
-/** Creates a JSON-lines logger. */
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const min = LOG_LEVELS.indexOf(options.level ?? "info");
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
-  const now = options.now ?? Date.now;
-  const at = (level: LogLevel) => (msg: string, fields?: LogFields) => {
-    if (LOG_LEVELS.indexOf(level) < min) return;
-    write(`${JSON.stringify({ time: new Date(now()).toISOString(), level, msg, ...fields })}\n`);
+/** Field names whose values are replaced by `[redacted]` wherever they appear (two levels deep). */
+export const REDACTED_KEYS = ["authorization", "x-api-key", "apiKey", "token", "jwt", "secret", "serverSecret", "password", "cookie"] as const;
+
+const REDACT_PATHS = REDACTED_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]`]);
+
+function wrap(log: PinoLogger): Logger {
+  return {
+    debug: (msg, fields) => log.debug(fields ?? {}, msg),
+    info: (msg, fields) => log.info(fields ?? {}, msg),
+    warn: (msg, fields) => log.warn(fields ?? {}, msg),
+    error: (msg, fields) => log.error(fields ?? {}, msg),
+    child: (bindings) => wrap(log.child(bindings)),
   };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+/** Creates a pino JSON-lines logger with credentials and tokens redacted. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const write = options.write;
+  const destination = write === undefined ? pino.destination({ dest: 2, sync: true }) : { write: (line: string) => write(line) };
+  return wrap(
+    pino(
+      {
+        level: options.level ?? "info",
+        base: undefined,
+        timestamp: stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      },
+      destination,
+    ),
+  );
 }
 
 /** A logger that drops everything. */

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock/clock.js";
 import type { EventBus, RoomEvent, Unsubscribe } from "../events/bus.js";
 import { errorName, type Logger } from "../log/logger.js";
-import { RenewalStream } from "./renewal-stream.js";
+import { RenewalStream, type TokenRenewal } from "./renewal-stream.js";
 import type { TokenIssuer } from "./token-issuer.js";
 
 /** Options of {@link createRenewalHub}. */
@@ -10,6 +10,8 @@ export interface RenewalHubOptions {
   readonly bus: EventBus;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Called for every push (metrics). */
+  readonly onPush?: (renewal: TokenRenewal) => void;
 }
 
 /** Counts for leak checks and metrics. */
@@ -77,7 +79,15 @@ export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
     async subscribe(userId, roomId) {
       // Refuse before any listener exists, so a refused subscription leaves nothing behind.
       await issuer.decide(userId, roomId);
-      const stream = new RenewalStream({ userId, roomId, issuer, clock, logger, onClose: (s) => release(roomId, s) });
+      const stream = new RenewalStream({
+        userId,
+        roomId,
+        issuer,
+        clock,
+        logger,
+        onClose: (s) => release(roomId, s),
+        ...(options.onPush === undefined ? {} : { onPush: options.onPush }),
+      });
       streams.add(stream);
       try {
         // Listen before reading state, so no change between the two is missed.

@@ -19,6 +19,8 @@ export type RenewalReason = (typeof RenewalReason)[keyof typeof RenewalReason];
 export interface TokenRenewal {
   readonly reason: RenewalReason;
   readonly token: RoomToken;
+  /** Commit time of the earliest change this push answers (for latency metrics). */
+  readonly changeCommittedAtMs?: number;
 }
 
 /** The last item of a stream whose user lost access to the room. */
@@ -39,6 +41,8 @@ export interface RenewalStreamOptions {
   readonly logger: Logger;
   /** Called once when the stream ends, to release bus listeners and bookkeeping. */
   readonly onClose: (stream: RenewalStream) => void;
+  /** Called for every push, as it is handed to the transport. */
+  readonly onPush?: (renewal: TokenRenewal) => void;
 }
 
 /**
@@ -51,6 +55,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
   private timer: Timer | undefined;
   private retryTimer: Timer | undefined;
   private retryFlags = 0;
+  private changeAtMs: number | undefined;
   private closed = false;
   private lastVersion = -1;
   private lastPrivilege: Privilege | undefined;
@@ -87,6 +92,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
   onEvent(event: RoomEvent): void {
     if (event.version <= this.lastVersion) return;
     if (event.userIds !== null && !event.userIds.includes(this.options.userId)) return;
+    if (event.committedAtMs !== undefined) this.changeAtMs = Math.min(this.changeAtMs ?? event.committedAtMs, event.committedAtMs);
     this.raise(FLAG.PRIVILEGE_CHANGED);
   }
 
@@ -126,7 +132,10 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
       this.pending = 0;
       try {
         const renewal = await this.produce(flags);
-        if (renewal !== undefined && !this.closed) return { done: false, value: renewal };
+        if (renewal !== undefined && !this.closed) {
+          this.options.onPush?.(renewal);
+          return { done: false, value: renewal };
+        }
       } catch (e) {
         if (e instanceof AccessDeniedError) {
           this.close();
@@ -152,6 +161,8 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
 
   private async produce(flags: number): Promise<TokenRenewal | undefined> {
     const { issuer, userId, roomId } = this.options;
+    const changeAtMs = this.changeAtMs;
+    this.changeAtMs = undefined;
     const decision = await issuer.decide(userId, roomId);
     const changed = this.lastPrivilege === undefined || !samePrivilege(this.lastPrivilege, decision.privilege);
     let reason: RenewalReason;
@@ -166,7 +177,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
     this.lastPrivilege = decision.privilege;
     this.lastVersion = Math.max(this.lastVersion, decision.version);
     this.arm(token.renewAtMs);
-    return { reason, token };
+    return changeAtMs === undefined || reason === RenewalReason.EXPIRING ? { reason, token } : { reason, token, changeCommittedAtMs: changeAtMs };
   }
 
   async return(): Promise<IteratorResult<TokenRenewal | RenewalEnded>> {

@@ -47,6 +47,8 @@ export interface TokenIssuerOptions {
   readonly random: () => number;
   /** CSPRNG bytes for token nonces; default the codec's pooled CSPRNG. */
   readonly randomBytes?: RandomBytes;
+  /** Called for every minted token (metrics). */
+  readonly onMint?: (kind: "basic" | "room") => void;
 }
 
 /** Decides privileges and mints tokens: the Join flow of DESIGN §2. */
@@ -104,6 +106,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       const renewAt = renewAtMs(now, expiresAt, timing, options.random());
       const record: IssuedRecord = { version: decision.version, issuedAt: now, expiresAt, renewAtMs: renewAt, ttlSeconds, ...privilege };
       await store.putIssued(userId, roomId, record, nowMs);
+      options.onMint?.(roomId === null ? "basic" : "room");
       return { token, appId: options.appId, userId, roomId, issuedAt: now, expiresAt, renewAtMs: renewAt, serverTimeMs: nowMs, ...privilege, version: decision.version };
     },
     async issue(userId, roomId, ttlSeconds) {

@@ -17,11 +17,14 @@ export interface RoomServiceOptions {
   readonly store: RoomStore;
   readonly bus: EventBus;
   readonly logger: Logger;
+  /** Stamps events with their commit time; default Date.now. */
+  readonly now?: () => number;
 }
 
 /** Creates a {@link RoomService}. */
 export function createRoomService(options: RoomServiceOptions): RoomService {
   const { store, bus, logger } = options;
+  const now = options.now ?? Date.now;
   return {
     get: (roomId) => store.getRoom(assertRoomId(roomId)),
     async change(rawRoomId, raw) {
@@ -29,7 +32,7 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
       const result = await store.applyChange(roomId, change);
       if (result.changed) {
         try {
-          await bus.publish({ roomId, userIds: result.affected, version: result.room.version });
+          await bus.publish({ roomId, userIds: result.affected, version: result.room.version, committedAtMs: now() });
         } catch (e) {
           // The change is stored; subscribers catch up through RESYNC when the bus reconnects.
           logger.warn("room event not published", { error: errorName(e), roomId, version: result.room.version });

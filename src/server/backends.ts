@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/config.js";
 import type { EventBus } from "../events/bus.js";
@@ -12,6 +13,8 @@ export interface Backends {
   readonly bus: EventBus;
   /** "memory" or "redis", for logs and health output. */
   readonly kind: "memory" | "redis";
+  /** The command connection, for rate limits shared across instances (Redis only). */
+  readonly redis?: Redis;
 }
 
 /** Options of {@link createBackends}. */

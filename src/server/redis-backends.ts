@@ -33,6 +33,7 @@ export async function createRedisBackends(options: RedisBackendsOptions): Promis
   const bus = createRedisEventBus({ publisher: commands, subscriber, prefix, logger });
   return {
     kind: "redis",
+    redis: commands,
     store: {
       ...store,
       async stop() {

@@ -92,8 +92,8 @@ describe("faults", () => {
     const p1 = runTs("src/cli/start.ts", env);
     const p2 = runTs("src/cli/start.ts", env);
     children.push(p1, p2);
-    const url1 = (await p1.waitFor(/"msg":"listening","url":"([^"]+)"/, 20_000, "stderr"))[1]!;
-    const url2 = (await p2.waitFor(/"msg":"listening","url":"([^"]+)"/, 20_000, "stderr"))[1]!;
+    const url1 = (await p1.waitFor(/"url":"([^"]+)"[^\n]*"msg":"listening"/, 20_000, "stderr"))[1]!;
+    const url2 = (await p2.waitFor(/"url":"([^"]+)"[^\n]*"msg":"listening"/, 20_000, "stderr"))[1]!;
     const urls = [url1, url2].map((u) => `${u.replace(/^http/, "ws")}/graphql`);
     let attempt = 0;
     const jwt = await signUserJwt({ secret: TEST_SECRETS.jwtSecret, userId: "alice", ttlSeconds: 3600, nowMs: Date.now() });

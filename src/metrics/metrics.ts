@@ -1,0 +1,64 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Where a minted token went: `issue` (issueToken) or a subscription push. */
+export type TokenKind = "basic" | "room";
+
+/** The service's Prometheus metrics, on a registry of their own (one per server). */
+export interface Metrics {
+  readonly registry: Registry;
+  tokenIssued(kind: TokenKind): void;
+  tokenPushed(reason: string, changeCommittedAtMs: number | undefined, nowMs: number): void;
+  authFailure(transport: "http" | "ws"): void;
+  /** Prometheus text exposition. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+/** Live values read at scrape time. */
+export interface MetricsSources {
+  activeSubscriptions(): number;
+  /** 1 when Redis (or the in-memory store) answers, else 0. */
+  redisUp(): Promise<number>;
+}
+
+/** Creates the metrics of DESIGN's operations section, plus Node's process defaults. */
+export function createMetrics(sources: MetricsSources): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+  const issued = new Counter({ name: "zts_tokens_issued_total", help: "Tokens minted, by kind (basic or room).", labelNames: ["kind"], registers: [registry] });
+  const pushes = new Counter({ name: "zts_token_pushes_total", help: "Tokens pushed to subscribers, by reason.", labelNames: ["reason"], registers: [registry] });
+  const authFailures = new Counter({ name: "zts_auth_failures_total", help: "Rejected credentials, by transport.", labelNames: ["transport"], registers: [registry] });
+  const latency = new Histogram({
+    name: "zts_push_latency_seconds",
+    help: "From a committed room change to the push of the resulting token leaving this server.",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "zts_active_subscriptions",
+    help: "tokenRenewed subscriptions open on this instance.",
+    registers: [registry],
+    collect() {
+      this.set(sources.activeSubscriptions());
+    },
+  });
+  new Gauge({
+    name: "zts_redis_up",
+    help: "1 when the shared store answers (always 1 in memory mode).",
+    registers: [registry],
+    async collect() {
+      this.set(await sources.redisUp());
+    },
+  });
+  return {
+    registry,
+    tokenIssued: (kind) => issued.inc({ kind }),
+    tokenPushed(reason, committedAt, now) {
+      pushes.inc({ reason });
+      if (committedAt !== undefined && now >= committedAt) latency.observe((now - committedAt) / 1000);
+    },
+    authFailure: (transport) => authFailures.inc({ transport }),
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

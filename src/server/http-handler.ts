@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { YogaServerInstance } from "graphql-yoga";
+import type { GraphQLContext } from "../graphql/context.js";
+import type { Logger } from "../log/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { ServerContext } from "./yoga.js";
+
+/** Largest request body accepted, in bytes. */
+export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+const READY_TIMEOUT_MS = 1000;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Options of {@link createHttpHandler}. */
+export interface HttpHandlerOptions {
+  readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Resolves when the store and bus answer. */
+  readonly ready: () => Promise<void>;
+  readonly backendKind: string;
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let handle: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    handle = setTimeout(() => reject(new Error("timed out")), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(handle));
+}
+
+/** Rejects a body that is too large or has no declared length, before anything reads it. */
+function bodyRefusal(req: IncomingMessage): { status: number; message: string } | undefined {
+  if (req.method !== "POST" && req.method !== "PUT" && req.method !== "PATCH") return undefined;
+  const length = req.headers["content-length"];
+  if (length === undefined) return { status: 411, message: "a Content-Length header is required" };
+  if (!/^\d+$/.test(length) || Number(length) > MAX_REQUEST_BODY_BYTES) {
+    return { status: 413, message: `request body larger than ${MAX_REQUEST_BODY_BYTES} bytes` };
+  }
+  return undefined;
+}
+
+/** The HTTP entry: request ids and access logs, /healthz, /readyz, /metrics, body limits, then Yoga. */
+export function createHttpHandler(options: HttpHandlerOptions): RequestListener {
+  const { yoga, metrics } = options;
+  return (req, res) => {
+    const given = req.headers["x-request-id"];
+    const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const logger = options.logger.child({ requestId });
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    res.once("finish", () => {
+      logger.info("request", { method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+    });
+
+    if (path === "/healthz") return json(res, 200, { status: "ok" });
+    if (path === "/readyz") {
+      withTimeout(options.ready(), READY_TIMEOUT_MS).then(
+        () => json(res, 200, { status: "ready", backend: options.backendKind }),
+        () => json(res, 503, { status: "unavailable", backend: options.backendKind }),
+      );
+      return;
+    }
+    if (path === "/metrics") {
+      metrics.render().then(
+        (text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text),
+        () => json(res, 500, { errors: [{ message: "metrics unavailable" }] }),
+      );
+      return;
+    }
+    const refusal = bodyRefusal(req);
+    if (refusal !== undefined) {
+      res.setHeader("connection", "close");
+      return json(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: "BAD_USER_INPUT" } }] });
+    }
+    yoga.handle(req, res, { req, res, logger }).catch((e: unknown) => {
+      logger.error("request failed", { error: e instanceof Error ? e.name : typeof e });
+      if (!res.headersSent) json(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+      else res.destroy();
+    });
+  };
+}

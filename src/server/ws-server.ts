@@ -1,0 +1,138 @@
+import type { IncomingMessage, Server } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { ExecutionArgs } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import type { YogaServerInstance } from "graphql-yoga";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Viewer } from "../auth/authenticator.js";
+import type { Clock, Timer } from "../clock/clock.js";
+import { RateLimitedError } from "../errors/service-errors.js";
+import type { GraphQLContext } from "../graphql/context.js";
+import { codedError, ErrorCode } from "../graphql/errors.js";
+import type { Logger } from "../log/logger.js";
+import type { AuthGate } from "./auth-gate.js";
+import { clientIp, type ServerContext } from "./yoga.js";
+
+/** WebSocket limits (issue: hardening). */
+export const WS_LIMITS = Object.freeze({
+  /** Largest message accepted, in bytes. */
+  maxPayloadBytes: 64 * 1024,
+  /** Concurrent operations per connection. */
+  maxSubscriptionsPerConnection: 20,
+  /** Time allowed between opening the socket and a valid connection_init. */
+  connectionInitTimeoutMs: 3000,
+});
+
+/** Close codes used besides graphql-ws's own. */
+export const CLOSE = Object.freeze({ FORBIDDEN: 4403, TOO_MANY_REQUESTS: 4429, GOING_AWAY: 1001 });
+
+/** Options of {@link attachWebSocketServer}. */
+export interface WebSocketOptions {
+  readonly http: Server;
+  readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
+  readonly gate: AuthGate;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** The graphql-ws endpoint and what it holds. */
+export interface WebSocketEndpoint {
+  /** Closes every socket with 1001 and stops accepting. */
+  close(): Promise<void>;
+  /** Forcefully drops sockets that did not close. */
+  terminate(): void;
+}
+
+interface Connection {
+  viewer: Viewer | null;
+  logger: Logger;
+  operations: Set<string>;
+  expiry?: Timer;
+}
+
+type Execute = (args: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]["execute"]>>;
+
+/** Serves graphql-transport-ws on `/graphql`, through the same Yoga plugins as HTTP. */
+export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpoint {
+  const { yoga, gate, clock } = options;
+  const wss = new WebSocketServer({ server: options.http, path: "/graphql", maxPayload: WS_LIMITS.maxPayloadBytes });
+  const connections = new Map<WebSocket, Connection>();
+
+  useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
+    {
+      connectionInitWaitTimeout: WS_LIMITS.connectionInitTimeoutMs,
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        const params = ctx.connectionParams ?? {};
+        const logger = options.logger.child({ connectionId: randomUUID() });
+        let viewer: Viewer | null;
+        try {
+          viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, clientIp(ctx.extra.request), "ws");
+        } catch (e) {
+          if (e instanceof RateLimitedError) socket.close(CLOSE.TOO_MANY_REQUESTS, "Too Many Requests");
+          logger.info("websocket refused", { reason: e instanceof RateLimitedError ? "rate-limited" : "unauthenticated" });
+          return false;
+        }
+        if (viewer === null) return false;
+        const conn: Connection = { viewer, logger, operations: new Set() };
+        if (viewer.kind === "USER") {
+          // A socket lives no longer than its JWT: the client reconnects with a fresh one.
+          conn.expiry = clock.setTimer(() => socket.close(CLOSE.FORBIDDEN, "Forbidden: credentials expired"), viewer.expiresAt * 1000 - clock.now());
+        }
+        connections.set(socket, conn);
+        return true;
+      },
+      onClose: (ctx) => {
+        connections.get(ctx.extra.socket)?.expiry?.cancel();
+        connections.delete(ctx.extra.socket);
+      },
+      onComplete: (ctx, id) => {
+        connections.get(ctx.extra.socket)?.operations.delete(id);
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const conn = connections.get(ctx.extra.socket);
+        if (conn === undefined) return [codedError(ErrorCode.UNAUTHENTICATED, "authentication required")];
+        if (conn.operations.size >= WS_LIMITS.maxSubscriptionsPerConnection) {
+          return [codedError(ErrorCode.RATE_LIMITED, `at most ${WS_LIMITS.maxSubscriptionsPerConnection} subscriptions per connection`)];
+        }
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          req: ctx.extra.request,
+          viewer: conn.viewer,
+          logger: conn.logger,
+          params: payload,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (e) {
+          return [codedError(ErrorCode.BAD_USER_INPUT, e instanceof Error ? e.message : "invalid query")];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        conn.operations.add(id);
+        return {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+      execute: (args) => (args.rootValue as { execute: Execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: Execute }).subscribe(args),
+    },
+    wss,
+  );
+
+  return {
+    async close() {
+      for (const socket of wss.clients) socket.close(CLOSE.GOING_AWAY, "server shutting down");
+      for (const conn of connections.values()) conn.expiry?.cancel();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+    terminate() {
+      for (const socket of wss.clients) socket.terminate();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import type { Viewer } from "../auth/authenticator.js";
+import { AuthenticationError, RateLimitedError } from "../errors/service-errors.js";
+import type { GraphQLContext, Services } from "../graphql/context.js";
+import { classify, codedError, ErrorCode, maskError } from "../graphql/errors.js";
+import { buildSchema } from "../graphql/schema.js";
+import { errorName, type Logger } from "../log/logger.js";
+import type { AuthGate } from "./auth-gate.js";
+
+/** What the Node adapter and the WebSocket adapter pass in. */
+export interface ServerContext {
+  req: IncomingMessage;
+  res?: ServerResponse;
+  /** Set by the HTTP handler or the WebSocket connection. */
+  logger: Logger;
+  /** Set for graphql-ws operations, authenticated at connection_init. */
+  viewer?: Viewer | null;
+}
+
+/** Limits applied to every operation, over HTTP and WebSocket alike. */
+export const QUERY_LIMITS = Object.freeze({ maxDepth: 10, maxAliases: 15, maxTokens: 1000, maxDirectives: 10, maxCost: 5000 });
+
+/** Options of {@link createTokenYoga}. */
+export interface TokenYogaOptions {
+  readonly services: Services;
+  readonly gate: AuthGate;
+  readonly production: boolean;
+  /** For Yoga's own warnings and errors (only error names are logged). */
+  readonly logger: Logger;
+}
+
+/** Client IP for per-IP limits (the socket's peer; put the service behind a proxy that sets no trust). */
+export function clientIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? "unknown";
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+// Logs errors that are about to be masked, with the request's id; their messages stay out of responses.
+const useUnexpectedErrorLog: Plugin<GraphQLContext> = {
+  onExecute: () => ({
+    onExecuteDone: ({ args, result }) => {
+      const errors = "errors" in result && Array.isArray(result.errors) ? result.errors : [];
+      for (const e of errors) {
+        const original = (e as { originalError?: unknown }).originalError;
+        if (original !== undefined && classify(original) === undefined && (original as Error).name !== "GraphQLError") {
+          args.contextValue.logger.error("unexpected error", { error: errorName(original) });
+        }
+      }
+    },
+  }),
+};
+
+/** The Yoga instance: schema, error masking, armor limits, CSRF prevention, no introspection in production. */
+export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<ServerContext, GraphQLContext> {
+  const { services, gate, production } = options;
+  const plugins: Array<Plugin<Record<string, unknown>>> = [
+    EnvelopArmorPlugin({
+      maxDepth: { n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true },
+      maxAliases: { n: QUERY_LIMITS.maxAliases },
+      maxTokens: { n: QUERY_LIMITS.maxTokens },
+      maxDirectives: { n: QUERY_LIMITS.maxDirectives },
+      costLimit: { maxCost: QUERY_LIMITS.maxCost, ignoreIntrospection: true },
+      blockFieldSuggestion: { enabled: production },
+    }) as Plugin<Record<string, unknown>>,
+    useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf"] }) as Plugin<Record<string, unknown>>,
+    useUnexpectedErrorLog as Plugin<Record<string, unknown>>,
+  ];
+  if (production) plugins.push(useDisableIntrospection() as Plugin<Record<string, unknown>>);
+
+  return createYoga<ServerContext, GraphQLContext>({
+    schema: buildSchema(),
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: !production,
+    batching: false,
+    maskedErrors: { maskError },
+    plugins,
+    logging: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (...args: unknown[]) => options.logger.warn("graphql warning", { error: errorName(args[0]) }),
+      error: (...args: unknown[]) => options.logger.error("graphql error", { error: errorName(args[0]) }),
+    },
+    context: async ({ req, viewer, logger }) => {
+      if (viewer !== undefined) return { viewer, services, logger };
+      try {
+        const authed = await gate.authenticate({ authorization: header(req, "authorization"), apiKey: header(req, "x-api-key") }, clientIp(req), "http");
+        return { viewer: authed, services, logger };
+      } catch (e) {
+        if (e instanceof AuthenticationError) throw codedError(ErrorCode.UNAUTHENTICATED, e.message, { http: { status: 401 } });
+        if (e instanceof RateLimitedError) {
+          throw codedError(ErrorCode.RATE_LIMITED, e.message, { retryAfterSeconds: e.retryAfterSeconds, http: { status: 429, headers: { "retry-after": String(e.retryAfterSeconds) } } });
+        }
+        throw e;
+      }
+    },
+  });
+}
