@@ -52,3 +52,24 @@ export function maskError(error: unknown, message: string): Error {
   }
   return yogaMaskError(error, message, false);
 }
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * Gives every error leaving the server one of DESIGN's codes: request-shape errors (parse, validation,
+ * query limits, variables, bad JSON) become BAD_USER_INPUT, and `originalError` details are dropped so
+ * no echo of the request (which may hold a credential) goes back.
+ */
+export function normalizeError(error: GraphQLError): GraphQLError {
+  const { originalError: _dropped, code, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
+  const normalized = typeof code === "string" && KNOWN_CODES.has(code) ? code : ErrorCode.BAD_USER_INPUT;
+  // A malformed request (bad JSON, wrong method) is answered with 400 whatever the Accept header.
+  if (code === "BAD_REQUEST") rest["http"] = { status: 400 };
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    positions: error.positions,
+    source: error.source,
+    path: error.path,
+    extensions: { ...rest, code: normalized },
+  });
+}

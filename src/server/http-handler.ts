@@ -78,7 +78,10 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
       res.setHeader("connection", "close");
       return json(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: "BAD_USER_INPUT" } }] });
     }
-    yoga.handle(req, res, { req, res, logger }).catch((e: unknown) => {
+    // handle() may answer synchronously (no promise) or asynchronously.
+    Promise.resolve()
+      .then(() => yoga.handle(req, res, { req, res, logger }))
+      .catch((e: unknown) => {
       logger.error("request failed", { error: e instanceof Error ? e.name : typeof e });
       if (!res.headersSent) json(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
       else res.destroy();

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import { randomUUID } from "node:crypto";
-import type { ExecutionArgs } from "graphql";
+import type { ExecutionArgs, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -8,7 +8,7 @@ import type { Viewer } from "../auth/authenticator.js";
 import type { Clock, Timer } from "../clock/clock.js";
 import { RateLimitedError } from "../errors/service-errors.js";
 import type { GraphQLContext } from "../graphql/context.js";
-import { codedError, ErrorCode } from "../graphql/errors.js";
+import { codedError, ErrorCode, normalizeError } from "../graphql/errors.js";
 import type { Logger } from "../log/logger.js";
 import type { AuthGate } from "./auth-gate.js";
 import { clientIp, type ServerContext } from "./yoga.js";
@@ -102,13 +102,15 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
           params: payload,
         });
         let document;
+        let errors: readonly GraphQLError[];
         try {
+          // Query limits (graphql-armor) throw from parse and validate; they are answered like any bad query.
           document = parse(payload.query);
+          errors = validate(schema, document);
         } catch (e) {
-          return [codedError(ErrorCode.BAD_USER_INPUT, e instanceof Error ? e.message : "invalid query")];
+          return [e instanceof Error && e.name === "GraphQLError" ? normalizeError(e as GraphQLError) : codedError(ErrorCode.BAD_USER_INPUT, "invalid query")];
         }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return errors.map(normalizeError);
         conn.operations.add(id);
         return {
           schema,

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
+import { NoSchemaIntrospectionCustomRule, type GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Viewer } from "../auth/authenticator.js";
 import { AuthenticationError, RateLimitedError } from "../errors/service-errors.js";
 import type { GraphQLContext, Services } from "../graphql/context.js";
-import { classify, codedError, ErrorCode, maskError } from "../graphql/errors.js";
+import { classify, codedError, ErrorCode, maskError, normalizeError } from "../graphql/errors.js";
 import { buildSchema } from "../graphql/schema.js";
 import { errorName, type Logger } from "../log/logger.js";
 import type { AuthGate } from "./auth-gate.js";
@@ -58,6 +58,29 @@ const useUnexpectedErrorLog: Plugin<GraphQLContext> = {
   }),
 };
 
+interface ResultLike {
+  errors?: readonly GraphQLError[];
+}
+
+// Rewrites error codes on every HTTP result (single, batched); streams are left alone.
+const useErrorCodes: Plugin = {
+  onResultProcess({ result, setResult }) {
+    const fix = (r: unknown): unknown => {
+      const errors = (r as ResultLike | null)?.errors;
+      return Array.isArray(errors) ? { ...(r as object), errors: errors.map((e) => normalizeError(e as GraphQLError)) } : r;
+    };
+    if (Array.isArray(result)) setResult(result.map(fix) as typeof result);
+    else if (typeof (result as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== "function") setResult(fix(result) as typeof result);
+  },
+};
+
+// Yoga's introspection plugin keys on the HTTP request, so it misses graphql-ws; a validation rule covers both.
+const useNoIntrospection: Plugin = {
+  onValidate({ addValidationRule }) {
+    addValidationRule(NoSchemaIntrospectionCustomRule);
+  },
+};
+
 /** The Yoga instance: schema, error masking, armor limits, CSRF prevention, no introspection in production. */
 export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<ServerContext, GraphQLContext> {
   const { services, gate, production } = options;
@@ -72,8 +95,9 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
     }) as Plugin<Record<string, unknown>>,
     useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf"] }) as Plugin<Record<string, unknown>>,
     useUnexpectedErrorLog as Plugin<Record<string, unknown>>,
+    useErrorCodes as Plugin<Record<string, unknown>>,
   ];
-  if (production) plugins.push(useDisableIntrospection() as Plugin<Record<string, unknown>>);
+  if (production) plugins.push(useNoIntrospection as Plugin<Record<string, unknown>>);
 
   return createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(),
