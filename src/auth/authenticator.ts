@@ -25,6 +25,25 @@ export interface AuthenticatorOptions {
   readonly now: () => number;
 }
 
+const VERIFIED_CACHE_SIZE = 10_000;
+const HMAC_HASH: Readonly<Record<string, string>> = { HS256: "SHA-256", HS384: "SHA-384", HS512: "SHA-512" };
+
+// jose imports a raw secret as a CryptoKey on every verification; import it once per algorithm instead.
+function hmacKeyResolver(secret: string): JWTVerifyGetKey {
+  const raw = new TextEncoder().encode(secret);
+  const imported = new Map<string, Promise<CryptoKey>>();
+  return (header) => {
+    const hash = header.alg === undefined ? undefined : HMAC_HASH[header.alg];
+    if (hash === undefined) throw new AuthenticationError("unsupported JWT algorithm");
+    let key = imported.get(hash);
+    if (key === undefined) {
+      key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash }, false, ["verify"]);
+      imported.set(hash, key);
+    }
+    return key;
+  };
+}
+
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
 
 /** Creates an {@link Authenticator}: jose JWT verification for users, constant-time API keys for services. */
@@ -32,10 +51,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const { config } = options;
   const keyDigests = config.serviceApiKeys.map(digest);
   const keys = config.keys;
-  let verifyKey: Uint8Array | JWTVerifyGetKey;
-  if (keys.kind === "secret") verifyKey = new TextEncoder().encode(keys.secret);
+  let verifyKey: JWTVerifyGetKey;
+  if (keys.kind === "secret") verifyKey = hmacKeyResolver(keys.secret);
   else if (keys.kind === "jwks-file") verifyKey = createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0]);
   else verifyKey = createRemoteJWKSet(new URL(keys.url));
+  const verified = new Map<string, Viewer & { kind: "USER" }>();
   const algorithms = keys.kind === "secret" ? ["HS256", "HS384", "HS512"] : ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"];
   const claim = config.userIdClaim;
 
@@ -48,6 +68,20 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 
   const verifyJwt = async (jwt: string): Promise<Viewer> => {
+    // Clients present the same JWT on every call: remember verified ones (by their full text, signature
+    // included) until they expire, instead of re-checking the signature each time.
+    const hit = verified.get(jwt);
+    if (hit !== undefined) {
+      if (hit.expiresAt * 1000 > options.now()) return hit;
+      verified.delete(jwt);
+    }
+    const viewer = await verifyJwtUncached(jwt);
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+    verified.set(jwt, viewer);
+    return viewer;
+  };
+
+  const verifyJwtUncached = async (jwt: string): Promise<Viewer & { kind: "USER" }> => {
     const verifyOptions: JWTVerifyOptions = {
       algorithms,
       requiredClaims: ["exp"],
@@ -57,9 +91,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     };
     let payload: Record<string, unknown>;
     try {
-      const result =
-        typeof verifyKey === "function" ? await jwtVerify(jwt, verifyKey, verifyOptions) : await jwtVerify(jwt, verifyKey, verifyOptions);
-      payload = result.payload;
+      payload = (await jwtVerify(jwt, verifyKey, verifyOptions)).payload;
     } catch {
       throw new AuthenticationError("invalid or expired credentials");
     }

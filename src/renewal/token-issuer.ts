@@ -67,6 +67,20 @@ export interface TokenIssuer {
   readonly defaultTtlSeconds: number;
 }
 
+// Privilege payloads repeat across a room's users and renewals: build (and validate) each one once.
+const PAYLOAD_CACHE_SIZE = 4096;
+const payloads = new Map<string, string>();
+function privilegePayload(roomId: string, privilege: Privilege): string {
+  const key = `${roomId}\u0000${privilege.canLoginRoom ? 1 : 0}${privilege.canPublish ? 1 : 0}\u0000${privilege.streamIds === null ? "*" : privilege.streamIds.join(",")}`;
+  let payload = payloads.get(key);
+  if (payload === undefined) {
+    payload = buildPrivilegePayload({ roomId, ...privilege });
+    if (payloads.size >= PAYLOAD_CACHE_SIZE) payloads.clear();
+    payloads.set(key, payload);
+  }
+  return payload;
+}
+
 const BASIC: Decision = Object.freeze({ version: 0, privilege: Object.freeze({ canLoginRoom: true, canPublish: true, streamIds: null }) });
 
 /** Creates a {@link TokenIssuer}. */
@@ -94,10 +108,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       const nowMs = clock.now();
       const now = Math.floor(nowMs / 1000);
       const { privilege } = decision;
-      const payload =
-        roomId === null
-          ? ""
-          : buildPrivilegePayload({ roomId, canLoginRoom: privilege.canLoginRoom, canPublish: privilege.canPublish, streamIds: privilege.streamIds });
+      const payload = roomId === null ? "" : privilegePayload(roomId, privilege);
       const token = encodeToken04(
         { appId: options.appId, userId, secret: options.serverSecret, effectiveTimeInSeconds: ttlSeconds, payload },
         options.randomBytes === undefined ? { now } : { now, randomBytes: options.randomBytes },

@@ -4,6 +4,7 @@ import type { YogaServerInstance } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { createJsonFastPath, isFastPathRequest } from "./json-fast-path.js";
 import type { ServerContext } from "./yoga.js";
 
 /** Largest request body accepted, in bytes. */
@@ -47,6 +48,7 @@ function bodyRefusal(req: IncomingMessage): { status: number; message: string } 
 /** The HTTP entry: request ids and access logs, /healthz, /readyz, /metrics, body limits, then Yoga. */
 export function createHttpHandler(options: HttpHandlerOptions): RequestListener {
   const { yoga, metrics } = options;
+  const fastPath = createJsonFastPath({ yoga });
   return (req, res) => {
     const given = req.headers["x-request-id"];
     const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
@@ -80,7 +82,7 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
     }
     // handle() may answer synchronously (no promise) or asynchronously.
     Promise.resolve()
-      .then(() => yoga.handle(req, res, { req, res, logger }))
+      .then(() => (isFastPathRequest(req, path) ? fastPath(req, res, logger) : yoga.handle(req, res, { req, res, logger })))
       .catch((e: unknown) => {
       logger.error("request failed", { error: e instanceof Error ? e.name : typeof e });
       if (!res.headersSent) json(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });

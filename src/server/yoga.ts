@@ -105,6 +105,9 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
     landingPage: false,
     graphiql: !production,
     batching: false,
+    // The 64 KiB limit is enforced before Yoga reads anything (a POST needs a Content-Length; see
+    // http-handler), so Yoga's streaming limiter would only add per-request work.
+    maxRequestBodySize: false,
     maskedErrors: { maskError },
     plugins,
     logging: {

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** Credentials the benchmark servers run with. */
+export const BENCH_ENV = {
+  NODE_ENV: "production",
+  ZEGO_APP_ID: "123456789",
+  ZEGO_SERVER_SECRET: "benchSECRETbenchSECRETbenchSECRE",
+  AUTH_JWT_SECRET: "benchJWTsecretbenchJWTsecretbenchJWT",
+  SERVICE_API_KEYS: "bench-service-key-0001",
+  ISSUE_RATE_LIMIT_PER_MINUTE: "1000000",
+  AUTH_FAILURE_LIMIT_PER_MINUTE: "1000000",
+  LOG_LEVEL: "warn",
+  HOST: "127.0.0.1",
+} as const;
+
+/** A free TCP port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A child process running a TypeScript entry of this repository. */
+export interface BenchProcess {
+  readonly proc: ChildProcess;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts an entry (tsx) with env and PORT, and waits until `/healthz` (or READY on stdout) answers. */
+export async function startProcess(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchProcess> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
+    cwd: ROOT,
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let ready = false;
+  proc.stdout?.on("data", (d: Buffer) => {
+    if (d.toString().includes("READY")) ready = true;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 30_000;
+  for (;;) {
+    if (ready) break;
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > end || proc.exitCode !== null) throw new Error(`${entry} did not start`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    proc,
+    url,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Percentile of sorted numbers (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+/** Prints the machine line every benchmark starts with. */
+export async function machineLine(): Promise<string> {
+  const os = await import("node:os");
+  return `node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${new Date().toISOString().slice(0, 10)}`;
+}
