@@ -86,3 +86,59 @@ export async function machineLine(): Promise<string> {
   const os = await import("node:os");
   return `node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${new Date().toISOString().slice(0, 10)}`;
 }
+
+/** A load-generator child that prints JSON lines. */
+export interface LineProcess {
+  readonly proc: ChildProcess;
+  /** Resolves with the first line whose `type` matches. */
+  waitFor(type: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Every line received so far. */
+  readonly lines: Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+/** Starts a TypeScript entry that reports JSON lines on stdout. */
+export function startLines(entry: string, env: Record<string, string>): LineProcess {
+  const proc = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: ROOT,
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  let rest = "";
+  proc.stdout?.on("data", (d: Buffer) => {
+    rest += d.toString();
+    const parts = rest.split("\n");
+    rest = parts.pop() ?? "";
+    for (const p of parts) if (p.trim() !== "") lines.push(JSON.parse(p) as Record<string, unknown>);
+  });
+  return {
+    proc,
+    lines,
+    async waitFor(type, timeoutMs = 120_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = lines.find((l) => l["type"] === type);
+        if (hit !== undefined) return hit;
+        if (Date.now() > end || proc.exitCode !== null) throw new Error(`${entry} never reported ${type}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.stdin?.end();
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Reads one sample of a Prometheus metric from `/metrics`. */
+export async function scrape(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return Number(line?.split(" ").pop() ?? Number.NaN);
+}
