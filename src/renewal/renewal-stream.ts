@@ -56,6 +56,8 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
   private retryTimer: Timer | undefined;
   private retryFlags = 0;
   private changeAtMs: number | undefined;
+  /** Newest room version an event announced; a decision older than that is re-read. */
+  private wantVersion = -1;
   private closed = false;
   private lastVersion = -1;
   private lastPrivilege: Privilege | undefined;
@@ -92,6 +94,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
   onEvent(event: RoomEvent): void {
     if (event.version <= this.lastVersion) return;
     if (event.userIds !== null && !event.userIds.includes(this.options.userId)) return;
+    this.wantVersion = Math.max(this.wantVersion, event.version);
     if (event.committedAtMs !== undefined) this.changeAtMs = Math.min(this.changeAtMs ?? event.committedAtMs, event.committedAtMs);
     this.raise(FLAG.PRIVILEGE_CHANGED);
   }
@@ -163,7 +166,9 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
     const { issuer, userId, roomId } = this.options;
     const changeAtMs = this.changeAtMs;
     this.changeAtMs = undefined;
-    const decision = await issuer.decide(userId, roomId);
+    let decision = await issuer.decide(userId, roomId);
+    // A read that started before the announced change (shared reads, replica lag) is retried.
+    for (let i = 0; i < 3 && decision.version < this.wantVersion; i++) decision = await issuer.decide(userId, roomId);
     const changed = this.lastPrivilege === undefined || !samePrivilege(this.lastPrivilege, decision.privilege);
     let reason: RenewalReason;
     if (flags & FLAG.INITIAL) reason = RenewalReason.INITIAL;

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock/clock.js";
 import { AccessDeniedError } from "../errors/service-errors.js";
 import { decidePrivilege, hasAccess, type Privilege } from "../rooms/policy.js";
+import type { RoomState } from "../rooms/room.js";
 import type { IssuedRecord, RoomStore } from "../rooms/store.js";
 import { assertRoomId, buildPrivilegePayload, encodeToken04, InvalidArgumentError, type RandomBytes } from "../token/index.js";
 import { renewAtMs, type RenewalTiming } from "./schedule.js";
@@ -87,6 +88,16 @@ const BASIC: Decision = Object.freeze({ version: 0, privilege: Object.freeze({ c
 export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   const { store, clock, timing } = options;
   const minTtl = timing.leadSeconds + 30;
+  // Single flight: subscribers of a room that decide at the same moment (a turn change) share one read.
+  const reading = new Map<string, Promise<RoomState>>();
+  const readRoom = (roomId: string): Promise<RoomState> => {
+    let pending = reading.get(roomId);
+    if (pending === undefined) {
+      pending = store.getRoom(roomId).finally(() => reading.delete(roomId));
+      reading.set(roomId, pending);
+    }
+    return pending;
+  };
 
   const issuer: TokenIssuer = {
     timing,
@@ -100,7 +111,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     },
     async decide(userId, roomId) {
       if (roomId === null) return BASIC;
-      const room = await store.getRoom(assertRoomId(roomId));
+      const room = await readRoom(assertRoomId(roomId));
       if (!hasAccess(room, userId)) throw new AccessDeniedError("this room is for members only");
       return { version: room.version, privilege: decidePrivilege(room, userId, options.defaultCanPublish) };
     },

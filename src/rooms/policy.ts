@@ -13,11 +13,24 @@ export function hasAccess(room: RoomState, userId: string): boolean {
   return room.access === "OPEN" || binaryIncludes(room.members, userId);
 }
 
+// A turn change makes every subscriber of the room decide at once; index each (immutable) state once.
+const publisherIndex = new WeakMap<readonly Publisher[], ReadonlyMap<string, Publisher>>();
+
+function findPublisher(publishers: readonly Publisher[], userId: string): Publisher | undefined {
+  if (publishers.length < 16) return publishers.find((p) => p.userId === userId);
+  let index = publisherIndex.get(publishers);
+  if (index === undefined) {
+    index = new Map(publishers.map((p) => [p.userId, p]));
+    publisherIndex.set(publishers, index);
+  }
+  return index.get(userId);
+}
+
 /** The privilege a user gets in a room (pure). Call only for users with access. */
 export function decidePrivilege(room: RoomState, userId: string, defaultCanPublish: boolean): Privilege {
   const canLoginRoom = hasAccess(room, userId);
   if (room.publishers === null) return { canLoginRoom, canPublish: canLoginRoom && defaultCanPublish, streamIds: null };
-  const entry = room.publishers.find((p) => p.userId === userId);
+  const entry = findPublisher(room.publishers, userId);
   if (entry === undefined || !canLoginRoom) return { canLoginRoom, canPublish: false, streamIds: null };
   return { canLoginRoom, canPublish: true, streamIds: entry.streamIds };
 }

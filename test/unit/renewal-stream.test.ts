@@ -6,10 +6,11 @@ import { createRenewalHub } from "../../src/renewal/renewal-hub.js";
 import { createTokenIssuer } from "../../src/renewal/token-issuer.js";
 import { createMemoryRoomStore } from "../../src/rooms/memory-store.js";
 import { createRoomService } from "../../src/rooms/room-service.js";
+import type { RoomStore } from "../../src/rooms/store.js";
 
-function setup() {
+function setup(wrap: (store: RoomStore) => RoomStore = (s) => s) {
   const clock = createManualClock(1_800_000_000_000);
-  const store = createMemoryRoomStore({ clock });
+  const store = wrap(createMemoryRoomStore({ clock }));
   const bus = createMemoryEventBus();
   const issuer = createTokenIssuer({
     appId: 1,
@@ -85,5 +86,33 @@ describe("RenewalStream", () => {
     await bob.return();
     expect(hub.stats()).toEqual({ subscriptions: 0, timers: 0 });
     expect(bus.listenerCount()).toBe(0);
+  });
+
+  it("re-reads when a shared read started before the announced change (single-flight reads stay correct)", async () => {
+    let hold: Promise<void> | undefined;
+    const { hub, rooms, issuer } = setup((inner) => ({
+      ...inner,
+      async getRoom(roomId) {
+        const gate = hold;
+        const snapshot = await inner.getRoom(roomId);
+        if (gate !== undefined) await gate;
+        return snapshot;
+      },
+    }));
+    const stream = await hub.subscribe("alice", "sf");
+    expect((await stream.next()).value).toMatchObject({ reason: "INITIAL", token: { canPublish: false } });
+    let release: () => void = () => undefined;
+    hold = new Promise((r) => {
+      release = r;
+    });
+    const staleRead = issuer.decide("carol", "sf"); // in flight with the state before the change
+    const pushed = stream.next();
+    hold = undefined;
+    await rooms.change("sf", { kind: "grantPublish", userId: "alice", streamIds: null });
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    await staleRead;
+    expect((await pushed).value).toMatchObject({ reason: "PRIVILEGE_CHANGED", token: { canPublish: true, version: 1 } });
+    await stream.return();
   });
 });

@@ -1,0 +1,131 @@
+// Benchmark 4: two instances and one Redis. (a) grantPublish/revokePublish at a fixed rate on A with the
+// subscribers on B: latency from the mutation's response to the push's arrival. (b) a turn change
+// (setPublishers) in a room of N subscribed users spread over both instances: time until the last user
+// has the new token. Subscribers live in a separate client process; this process sends the mutations.
+import { readProcessEnv } from "../src/config/env.js";
+import { startRedis } from "../test/helpers/redis.js";
+import { BENCH_ENV, machineLine, percentile, startLines, startProcess, type LineProcess } from "./harness.js";
+import { sizeFromEnv } from "./measure.js";
+
+const env = readProcessEnv();
+const mutations = sizeFromEnv(env, "BENCH_MUTATIONS", 1000);
+const rate = sizeFromEnv(env, "BENCH_MUTATION_RATE", 500);
+const roomSize = sizeFromEnv(env, "BENCH_ROOM_SIZE", 1000);
+const users = 100;
+
+const GRANT = "mutation($r: String!, $u: String!) { grantPublish(roomId: $r, userId: $u) { version } }";
+const REVOKE = "mutation($r: String!, $u: String!) { revokePublish(roomId: $r, userId: $u) { version } }";
+const SET = "mutation($r: String!, $p: [PublisherInput!]!) { setPublishers(roomId: $r, publishers: $p) { version } }";
+
+async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": BENCH_ENV.SERVICE_API_KEYS },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { errors?: unknown };
+  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
+}
+
+/** Waits until `client` has reported a push for `user` after index `from` with the wanted right. */
+function pushIndex(client: LineProcess, from: number, user: string, canPublish: boolean): number {
+  for (let i = from; i < client.lines.length; i++) {
+    const l = client.lines[i]!;
+    if (l["type"] === "push" && l["user"] === user && l["canPublish"] === canPublish) return i;
+  }
+  return -1;
+}
+
+const redis = await startRedis();
+const redisEnv = { ...BENCH_ENV, REDIS_URL: redis.url, TOKEN_TTL_SECONDS: "3600" };
+const [a, b] = await Promise.all([startProcess("src/cli/start.ts", redisEnv), startProcess("src/cli/start.ts", redisEnv)]);
+const wsA = `${a.url.replace(/^http/, "ws")}/graphql`;
+const wsB = `${b.url.replace(/^http/, "ws")}/graphql`;
+const clients: LineProcess[] = [];
+try {
+  // (a) Subscribers on B, one room per 10 users.
+  const subs = startLines("bench/clients/subscribers.ts", { ...BENCH_ENV, WS_URLS: wsB, SUBSCRIBERS: String(users), USER_OFFSET: "0", PUSHES: "1" });
+  clients.push(subs);
+  await subs.waitFor("connected");
+  const roomOf = (i: number) => `bench-room-${i % 100}`;
+  const latencies: number[] = [];
+  const granted = new Array<boolean>(users).fill(false);
+  const interval = 1000 / rate;
+  const start = performance.now();
+  const pending: Array<Promise<void>> = [];
+  let lost = 0;
+  for (let k = 0; k < mutations; k++) {
+    const due = start + k * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const i = k % users;
+    const user = `u${i}`;
+    const want = !granted[i];
+    granted[i] = want;
+    const from = subs.lines.length;
+    pending.push(
+      gql(a.url, want ? GRANT : REVOKE, { r: roomOf(i), u: user }).then(async () => {
+        const answered = Date.now();
+        const end = answered + 2000;
+        for (;;) {
+          const idx = pushIndex(subs, from, user, want);
+          if (idx >= 0) {
+            latencies.push(Math.max(0, Number(subs.lines[idx]!["at"]) - answered));
+            return;
+          }
+          if (Date.now() > end) {
+            lost++;
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const achieved = mutations / ((performance.now() - start) / 1000);
+  latencies.sort((x, y) => x - y);
+
+  // (b) A room of roomSize users, half on each instance; one setPublishers gives all of them the mic.
+  const half = Math.ceil(roomSize / 2);
+  const room = "bench-turn";
+  const onA = startLines("bench/clients/subscribers.ts", { ...BENCH_ENV, WS_URLS: wsA, SUBSCRIBERS: String(half), USER_OFFSET: "10000", ROOM: room, PUSHES: "1" });
+  const onB = startLines("bench/clients/subscribers.ts", { ...BENCH_ENV, WS_URLS: wsB, SUBSCRIBERS: String(half), USER_OFFSET: String(10000 + half), ROOM: room, PUSHES: "1" });
+  clients.push(onA, onB);
+  await Promise.all([onA.waitFor("connected"), onB.waitFor("connected")]);
+  const everyone = Array.from({ length: half * 2 }, (_, i) => ({ userId: `u${10000 + i}` }));
+  const turns: number[] = [];
+  for (const [publishers, want] of [[everyone, true], [[], false], [everyone, true]] as const) {
+    const fromA = onA.lines.length;
+    const fromB = onB.lines.length;
+    const sent = Date.now();
+    await gql(b.url, SET, { r: room, p: publishers });
+    const end = Date.now() + 10_000;
+    for (;;) {
+      const got = [...onA.lines.slice(fromA), ...onB.lines.slice(fromB)].filter((l) => l["type"] === "push" && l["canPublish"] === want);
+      if (got.length >= half * 2) {
+        turns.push(Math.max(...got.map((l) => Number(l["at"]))) - sent);
+        break;
+      }
+      if (Date.now() > end) {
+        turns.push(Number.NaN);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  console.log(`# cross-instance pushes: ${await machineLine()}`);
+  console.log(`# two instances (separate processes) + one redis-server; subscribers in separate client processes`);
+  console.log("| measure | value |");
+  console.log("|---|---:|");
+  console.log(`| grant/revoke on A, subscribers on B: mutations, achieved rate | ${mutations}, ${achieved.toFixed(0)}/s |`);
+  console.log(`| response -> push latency p50 / p99 / max | ${percentile(latencies, 50)} / ${percentile(latencies, 99)} / ${latencies.at(-1)} ms |`);
+  console.log(`| pushes not seen within 2 s | ${lost} |`);
+  console.log(`| turn change, ${half * 2} users over 2 instances: send -> last user has the new token (3 turns) | ${turns.join(" / ")} ms |`);
+  console.log(`\ncross-instance p99 = ${percentile(latencies, 99)} ms (goal <= 20 ms); turn change worst = ${Math.max(...turns)} ms (goal <= 250 ms)`);
+} finally {
+  await Promise.all(clients.map((c) => c.stop()));
+  await Promise.all([a.stop(), b.stop()]);
+  await redis.stop();
+}
