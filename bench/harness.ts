@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../test/helpers/redis.js";
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -18,17 +18,6 @@ export const BENCH_ENV = {
   HOST: "127.0.0.1",
 } as const;
 
-/** A free TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A child process running a TypeScript entry of this repository. */
 export interface BenchProcess {

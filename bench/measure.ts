@@ -12,6 +12,23 @@ export function opsPerSecond(fn: () => void, iterations: number, rounds = 7): nu
   return rates[Math.floor(rates.length / 2)] ?? 0;
 }
 
+/**
+ * Measures several operations in interleaved rounds (so drift in machine state hits all alike) and
+ * returns each one's median operations per second.
+ */
+export function interleavedOpsPerSecond(fns: ReadonlyArray<() => void>, iterations: number, rounds = 9): number[] {
+  for (const fn of fns) for (let i = 0; i < iterations; i++) fn();
+  const rates = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, k) => {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < iterations; i++) fn();
+      rates[k]!.push((iterations * 1e9) / Number(process.hrtime.bigint() - start));
+    });
+  }
+  return rates.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0);
+}
+
 /** Reads a positive integer size from the environment of a benchmark, with a default. */
 export function sizeFromEnv(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
   const raw = env[name];

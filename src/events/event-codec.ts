@@ -1,3 +1,4 @@
+import { isStringArray, parseJsonObject } from "../util/json.js";
 import type { RoomEvent } from "./bus.js";
 
 /** Serialises an event for a channel. */
@@ -7,17 +8,12 @@ export function serializeEvent(event: RoomEvent): string {
 
 /** Parses an event from a channel; `undefined` when it is not a valid event for `roomId`. */
 export function parseEvent(json: string, roomId: string): RoomEvent | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== "object" || v === null) return undefined;
-  const { roomId: room, userIds, version, committedAtMs } = v as Record<string, unknown>;
+  const v = parseJsonObject(json);
+  if (v === undefined) return undefined;
+  const { roomId: room, userIds, version, committedAtMs } = v;
   if (room !== roomId || typeof version !== "number" || !Number.isSafeInteger(version)) return undefined;
-  if (userIds !== null && !(Array.isArray(userIds) && userIds.every((u) => typeof u === "string"))) return undefined;
-  const ids = userIds === null ? null : Object.freeze([...(userIds as string[])]);
+  if (userIds !== null && !isStringArray(userIds)) return undefined;
+  const ids = userIds === null ? null : Object.freeze([...userIds]);
   const at = typeof committedAtMs === "number" && Number.isFinite(committedAtMs) ? { committedAtMs } : {};
   return Object.freeze({ roomId, userIds: ids, version, ...at });
 }

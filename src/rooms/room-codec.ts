@@ -1,11 +1,8 @@
+import { isStringArray, parseJsonObject } from "../util/json.js";
 import type { IssuedRecord } from "./store.js";
 import { RoomAccess, type Publisher, type RoomState } from "./room.js";
 
 // Room state and records are validated when read back from shared storage, never cast.
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === "string");
-}
 
 function isPublisher(value: unknown): value is Publisher {
   if (typeof value !== "object" || value === null) return false;
@@ -15,14 +12,9 @@ function isPublisher(value: unknown): value is Publisher {
 
 /** Parses stored room state; `undefined` when it is not valid. */
 export function parseRoomState(json: string, roomId: string): RoomState | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== "object" || v === null) return undefined;
-  const { access, members, publishers, version } = v as Record<string, unknown>;
+  const v = parseJsonObject(json);
+  if (v === undefined) return undefined;
+  const { access, members, publishers, version } = v;
   if (access !== RoomAccess.OPEN && access !== RoomAccess.MEMBERS_ONLY) return undefined;
   if (!isStringArray(members)) return undefined;
   if (publishers !== null && !(Array.isArray(publishers) && publishers.every(isPublisher))) return undefined;
@@ -37,14 +29,8 @@ export function serializeRoomState(room: RoomState): string {
 
 /** Parses a stored issued-token record; `undefined` when it is not valid. */
 export function parseIssuedRecord(json: string): IssuedRecord | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== "object" || v === null) return undefined;
-  const r = v as Record<string, unknown>;
+  const r = parseJsonObject(json);
+  if (r === undefined) return undefined;
   const ints = ["version", "issuedAt", "expiresAt", "renewAtMs", "ttlSeconds"] as const;
   if (!ints.every((k) => typeof r[k] === "number" && Number.isSafeInteger(r[k]))) return undefined;
   if (typeof r["canLoginRoom"] !== "boolean" || typeof r["canPublish"] !== "boolean") return undefined;

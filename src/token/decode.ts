@@ -3,6 +3,7 @@ import { DECRYPT_FAILED_MESSAGE, TokenError, TokenErrorCode } from "./errors.js"
 import { CBC_IV_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES, MODE_GCM, TOKEN_VERSION, type TokenMode } from "./format.js";
 import { parsePrivilegePayload, type RoomPrivilege } from "./payload.js";
 import { secretKey } from "./secret-key.js";
+import { isRecord } from "../util/json.js";
 
 /** A decrypted, structurally valid token04. */
 export interface DecodedToken04 {
@@ -111,10 +112,6 @@ function decrypt(envelope: Envelope, secret: string): Buffer {
   } catch {
     throw decryptFailed();
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function integerField(plain: Record<string, unknown>, name: string, min: number, max: number): number {

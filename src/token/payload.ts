@@ -1,5 +1,6 @@
 import { InvalidArgumentError, TokenError, TokenErrorCode } from "./errors.js";
 import { assertRoomId, assertStreamId } from "./ids.js";
+import { isRecord, isStringArray } from "../util/json.js";
 
 /** Privilege key for logging into the room. */
 export const PRIVILEGE_LOGIN_ROOM = "1";
@@ -42,10 +43,6 @@ function malformed(what: string): TokenError {
   return new TokenError(TokenErrorCode.MALFORMED, `token payload is not a valid privilege object: ${what}`);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function bit(value: unknown, key: string): boolean {
   if (value === undefined) return false;
   if (value !== 0 && value !== 1) throw malformed(`privilege "${key}" must be 0 or 1`);
@@ -71,7 +68,7 @@ export function parsePrivilegePayload(payload: string): RoomPrivilege | null {
   if (!isRecord(privilege)) throw malformed("privilege must be an object");
   let streamIds: string[] | null = null;
   if (list !== null && list !== undefined) {
-    if (!Array.isArray(list) || !list.every((s): s is string => typeof s === "string")) {
+    if (!isStringArray(list)) {
       throw malformed("stream_id_list must be null or a list of strings");
     }
     streamIds = list;

@@ -9,6 +9,7 @@ import {
   TokenErrorCode,
   verifyToken04,
 } from "../../src/index.js";
+import { fieldOf as fieldOfError } from "../helpers/errors.js";
 
 const secret = "0123456789abcdef0123456789abcdef";
 const appId = 1234567;
@@ -29,15 +30,7 @@ function codeOf(fn: () => unknown): string {
   return "NO_ERROR";
 }
 
-function fieldOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InvalidArgumentError) return e.field;
-    throw e;
-  }
-  return "NO_ERROR";
-}
+const fieldOf = (fn: () => unknown) => fieldOfError(fn, InvalidArgumentError);
 
 describe("encodeToken04 / decodeToken04 round trips", () => {
   it("returns the inputs for generated users, rooms, streams and both modes", () => {

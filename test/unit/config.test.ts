@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/config.js";
+import { thrown } from "../helpers/errors.js";
 
 const variableOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.variable;
-    throw e;
-  }
-  return "NO_ERROR";
+  const e = thrown(fn, ConfigError);
+  return e === "NO_ERROR" ? e : e.variable;
 };
 
 describe("loadConfig", () => {

@@ -3,6 +3,7 @@ import { applyChange, decidePrivilege, hasAccess } from "../../src/rooms/policy.
 import { emptyRoom } from "../../src/rooms/room.js";
 import { validateChange } from "../../src/rooms/validate.js";
 import { InvalidArgumentError } from "../../src/index.js";
+import { fieldOf } from "../helpers/errors.js";
 
 describe("policy", () => {
   it("an unconfigured room is open and DEFAULT_CAN_PUBLISH decides publishing", () => {
@@ -62,15 +63,7 @@ describe("policy", () => {
 });
 
 describe("validateChange", () => {
-  const field = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof InvalidArgumentError) return e.field;
-      throw e;
-    }
-    return "NO_ERROR";
-  };
+  const field = (fn: () => unknown) => fieldOf(fn, InvalidArgumentError);
 
   it("names the field at fault and caps lists", () => {
     expect(field(() => validateChange("bad room", { kind: "revokePublish", userId: "a" }))).toBe("roomId");
