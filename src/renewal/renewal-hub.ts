@@ -63,7 +63,9 @@ export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
   const join = async (roomId: string, stream: RenewalStream) => {
     let entry = byRoom.get(roomId);
     if (entry === undefined) {
-      const unsubscribe = bus.subscribe(roomId, deliver);
+      // A listener of its own per entry: a bus de-duplicates identical listeners, so sharing `deliver`
+      // would let a leaving entry's late unsubscribe remove a newer entry's registration.
+      const unsubscribe = bus.subscribe(roomId, (event) => deliver(event));
       entry = { streams: new Set(), unsubscribe };
       byRoom.set(roomId, entry);
       unsubscribe.catch((e: unknown) => {

@@ -99,3 +99,37 @@ describe("production mode", () => {
     expect(await page.text()).toMatch(/graphiql/i);
   });
 });
+
+describe("unexpected errors", () => {
+  it("are masked as INTERNAL_SERVER_ERROR with a generic message, and logged by name with the request id", async () => {
+    const { createMemoryRoomStore } = await import("../../src/rooms/memory-store.js");
+    const { createMemoryEventBus } = await import("../../src/events/memory-bus.js");
+    const store = createMemoryRoomStore();
+    const lines: string[] = [];
+    t = await startTestServer({
+      logger: createLogger({ level: "info", write: (l) => lines.push(l) }),
+      backends: {
+        kind: "memory",
+        bus: createMemoryEventBus(),
+        store: {
+          ...store,
+          getRoom: async () => {
+            throw new TypeError("secret internals: S3RVERsecret at /srv/app");
+          },
+        },
+      },
+    });
+    const res = await fetch(t.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "APIkeyAPIkeyAPIkey-game-server-1", "x-request-id": "req-boom" },
+      body: JSON.stringify({ query: '{ room(roomId: "r") { version } }' }),
+    });
+    const body = (await res.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.errors[0]).toMatchObject({ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    expect(JSON.stringify(body)).not.toContain("secret internals");
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l["msg"] === "unexpected error");
+    expect(logged).toMatchObject({ requestId: "req-boom", error: "TypeError" });
+    expect(lines.join("\n")).not.toContain("secret internals");
+    expect((await fetch(`${t.server.url}/healthz`)).status).toBe(200);
+  });
+});
