@@ -16,6 +16,8 @@ export interface Authenticator {
    * throws AuthenticationError with a generic message.
    */
   authenticate(credentials: { readonly authorization?: unknown; readonly apiKey?: unknown }): Promise<Viewer | null>;
+  /** The viewer for a bearer JWT verified before and not yet expired, without any new check; else undefined. */
+  remembered(authorization: unknown): Viewer | undefined;
 }
 
 /** Options of {@link createAuthenticator}. */
@@ -102,6 +104,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 
   return {
+    remembered(authorization) {
+      if (typeof authorization !== "string" || authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
+      const hit = verified.get(authorization.slice(7).trim());
+      return hit !== undefined && hit.expiresAt * 1000 > options.now() ? hit : undefined;
+    },
     async authenticate({ authorization, apiKey }) {
       if (apiKey !== undefined && apiKey !== null && apiKey !== "") {
         if (typeof apiKey !== "string" || !checkApiKey(apiKey)) throw new AuthenticationError("invalid or expired credentials");

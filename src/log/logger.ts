@@ -31,31 +31,48 @@ export const REDACTED_KEYS = ["authorization", "x-api-key", "apiKey", "token", "
 
 const REDACT_PATHS = REDACTED_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]`]);
 
-function wrap(log: PinoLogger): Logger {
+// Children are made per request, and most requests log nothing at the configured level: build the pino
+// child only when a line is actually written.
+function wrap(make: () => PinoLogger): Logger {
+  let log: PinoLogger | undefined;
+  const get = () => (log ??= make());
   return {
-    debug: (msg, fields) => log.debug(fields ?? {}, msg),
-    info: (msg, fields) => log.info(fields ?? {}, msg),
-    warn: (msg, fields) => log.warn(fields ?? {}, msg),
-    error: (msg, fields) => log.error(fields ?? {}, msg),
-    child: (bindings) => wrap(log.child(bindings)),
+    debug: (msg, fields) => get().debug(fields ?? {}, msg),
+    info: (msg, fields) => get().info(fields ?? {}, msg),
+    warn: (msg, fields) => get().warn(fields ?? {}, msg),
+    error: (msg, fields) => get().error(fields ?? {}, msg),
+    child: (bindings) => wrap(() => get().child(bindings)),
   };
+}
+
+function enabledLevels(level: LogLevel): ReadonlySet<LogLevel> {
+  return new Set(LOG_LEVELS.slice(LOG_LEVELS.indexOf(level)).filter((l) => l !== "silent"));
+}
+
+// Skips the call (and so the child's creation) for levels below the configured one.
+function gated(logger: Logger, enabled: ReadonlySet<LogLevel>): Logger {
+  const at = (level: Exclude<LogLevel, "silent">) => (enabled.has(level) ? logger[level] : () => undefined);
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), child: (bindings) => gated(logger.child(bindings), enabled) };
 }
 
 /** Creates a pino JSON-lines logger with credentials and tokens redacted. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write;
   const destination = write === undefined ? pino.destination({ dest: 2, sync: true }) : { write: (line: string) => write(line) };
-  return wrap(
-    pino(
-      {
-        level: options.level ?? "info",
-        base: undefined,
-        timestamp: stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
-        redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-      },
-      destination,
-    ),
+  const level = options.level ?? "info";
+  const root = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    },
+    destination,
+  );
+  return gated(
+    wrap(() => root),
+    enabledLevels(level),
   );
 }
 

@@ -25,6 +25,11 @@ export function createAuthGate(authenticator: Authenticator, failures: RateLimit
   return {
     async authenticate(credentials, ip, transport) {
       if (!present(credentials.authorization) && !present(credentials.apiKey)) return null;
+      // A JWT this instance already verified costs nothing to accept and cannot be a guessing attempt.
+      if (!present(credentials.apiKey)) {
+        const known = authenticator.remembered(credentials.authorization);
+        if (known !== undefined) return known;
+      }
       await failures.check(ip);
       try {
         return await authenticator.authenticate(credentials);

@@ -42,8 +42,16 @@ function parseParams(body: string): Params | string {
   return { query, variables: (variables ?? null) as Record<string, unknown> | null, operationName: (operationName ?? null) as string | null };
 }
 
+// The `http` extension steers the status code and headers; like Yoga, keep it out of the body.
+function withoutHttp(error: GraphQLError): unknown {
+  const json = error.toJSON();
+  if (json.extensions === undefined || !("http" in json.extensions)) return json;
+  const { http: _http, ...extensions } = json.extensions;
+  return { ...json, extensions };
+}
+
 function send(res: ServerResponse, status: number, result: ExecutionResult, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(result, (key, value: unknown) => (key === "http" ? undefined : value));
+  const body = JSON.stringify(result.errors === undefined ? result : { ...result, errors: result.errors.map(withoutHttp) });
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)), ...headers }).end(body);
 }
 

@@ -96,3 +96,14 @@ describe("credentials over HTTP", () => {
     expect(r.data ?? null).toBeNull();
   });
 });
+
+describe("literal arguments", () => {
+  it("reach subscriptions as well as mutations (graphql-jit dropped them once; it is not used)", async () => {
+    const sub = subscribe<{ data?: { tokenRenewed: { token: { roomId: string | null; canPublish: boolean } } } }>(
+      await t.ws("alice"),
+      'subscription { tokenRenewed(roomId: "literal-room") { token { roomId canPublish } } }',
+    );
+    expect((await sub.next()).data!.tokenRenewed.token).toEqual({ roomId: "literal-room", canPublish: false });
+    sub.dispose();
+  });
+});
