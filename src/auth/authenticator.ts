@@ -46,6 +46,8 @@ function hmacKeyResolver(secret: string): JWTVerifyGetKey {
   };
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
 
 /** Creates an {@link Authenticator}: jose JWT verification for users, constant-time API keys for services. */
@@ -69,14 +71,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return ok;
   };
 
-  const verifyJwt = async (jwt: string): Promise<Viewer> => {
-    // Clients present the same JWT on every call: remember verified ones (by their full text, signature
-    // included) until they expire, instead of re-checking the signature each time.
+  // Clients present the same JWT on every call: remember verified ones (by their full text, signature
+  // included) until they expire, instead of re-checking the signature each time.
+  const lookup = (jwt: string): Viewer | undefined => {
     const hit = verified.get(jwt);
-    if (hit !== undefined) {
-      if (hit.expiresAt * 1000 > options.now()) return hit;
-      verified.delete(jwt);
-    }
+    if (hit === undefined || hit.expiresAt * 1000 > options.now()) return hit;
+    verified.delete(jwt);
+    return undefined;
+  };
+
+  const verifyJwt = async (jwt: string): Promise<Viewer> => {
+    const hit = lookup(jwt);
+    if (hit !== undefined) return hit;
     const viewer = await verifyJwtUncached(jwt);
     if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
     verified.set(jwt, viewer);
@@ -105,9 +111,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   return {
     remembered(authorization) {
-      if (typeof authorization !== "string" || authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
-      const hit = verified.get(authorization.slice(7).trim());
-      return hit !== undefined && hit.expiresAt * 1000 > options.now() ? hit : undefined;
+      const jwt = typeof authorization === "string" ? BEARER.exec(authorization)?.[1] : undefined;
+      return jwt === undefined ? undefined : lookup(jwt);
     },
     async authenticate({ authorization, apiKey }) {
       if (apiKey !== undefined && apiKey !== null && apiKey !== "") {
@@ -116,7 +121,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       }
       if (authorization === undefined || authorization === null || authorization === "") return null;
       if (typeof authorization !== "string") throw new AuthenticationError("invalid or expired credentials");
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      const match = BEARER.exec(authorization);
       if (match === null) throw new AuthenticationError("authorization must be 'Bearer <JWT>'");
       return verifyJwt(match[1] as string);
     },

@@ -60,9 +60,9 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     await Promise.all([store.ping(), bus.ping()]);
   };
 
-  let hub: RenewalHub | undefined;
   const metrics = createMetrics({
-    activeSubscriptions: () => hub?.stats().subscriptions ?? 0,
+    // Read at scrape time, when the hub below exists.
+    activeSubscriptions: () => hub.stats().subscriptions,
     redisUp: () => ready().then(
       () => 1,
       () => 0,
@@ -80,7 +80,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     random: options.random ?? Math.random,
     onMint: (kind) => metrics.tokenIssued(kind),
   });
-  hub = createRenewalHub({ issuer, bus, clock, logger, onPush: (r) => metrics.tokenPushed(r.reason, r.changeCommittedAtMs, clock.now()) });
+  const hub = createRenewalHub({ issuer, bus, clock, logger, onPush: (r) => metrics.tokenPushed(r.reason, r.changeCommittedAtMs, clock.now()) });
   const limiterBase = { durationSeconds: 60, prefix: config.redisPrefix, ...(backends.redis === undefined ? {} : { redis: backends.redis }) };
   const services: Services = {
     config,
@@ -101,7 +101,6 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
 
   let port = 0;
   let stopped = false;
-  const runningHub = hub;
   return {
     get url() {
       const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
@@ -111,7 +110,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       return port;
     },
     services,
-    hub: runningHub,
+    hub,
     backends,
     metrics,
     async start() {
@@ -129,7 +128,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       stopped = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       await ws.close();
-      await runningHub.stop();
+      await hub.stop();
       http.closeIdleConnections();
       const force = setTimeout(() => {
         http.closeAllConnections();
