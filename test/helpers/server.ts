@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { signUserJwt } from "../../src/auth/dev-jwt.js";
@@ -58,7 +59,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     PORT: "0",
     HOST: "127.0.0.1",
     ...options.env,
-  });
+  }, { readFile: (path) => readFileSync(path, "utf8") });
   const server = await createTokenServer({
     config,
     ...(options.clock === undefined ? {} : { clock: options.clock }),

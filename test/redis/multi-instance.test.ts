@@ -121,3 +121,17 @@ describe("instances sharing one Redis", () => {
     await eventually(async () => (await numsub()) === 0, 3000, "the channel to be unsubscribed");
   });
 });
+
+describe("rate limits with Redis", () => {
+  it("hold across instances", async () => {
+    const env = { REDIS_URL: redis.url, REDIS_PREFIX: "multi-rl", ISSUE_RATE_LIMIT_PER_MINUTE: "4" };
+    const [x, y] = await Promise.all([startTestServer({ env }), startTestServer({ env })]);
+    try {
+      const codes: Array<string | undefined> = [];
+      for (let i = 0; i < 6; i++) codes.push((await (i % 2 === 0 ? x : y).gql(ISSUE, { roomId: "rl" }, "limited-user")).errors?.[0]?.extensions?.code);
+      expect(codes).toEqual([undefined, undefined, undefined, undefined, "RATE_LIMITED", "RATE_LIMITED"]);
+    } finally {
+      await Promise.all([x.stop(), y.stop()]);
+    }
+  });
+});
