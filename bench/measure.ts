@@ -1,17 +1,3 @@
-/** Runs `fn` in rounds of `iterations` and returns the median operations per second. */
-export function opsPerSecond(fn: () => void, iterations: number, rounds = 7): number {
-  for (let i = 0; i < Math.min(iterations, 2000); i++) fn();
-  const rates: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) fn();
-    const ns = Number(process.hrtime.bigint() - start);
-    rates.push((iterations * 1e9) / ns);
-  }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)] ?? 0;
-}
-
 /**
  * Measures several operations in interleaved rounds (so drift in machine state hits all alike) and
  * returns each one's median operations per second.
