@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { UnavailableError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { unavailableOnFailure } from "../redis/connection.js";
+import { withTimeout } from "../util/timeout.js";
 import type { EventBus } from "./bus.js";
 import { parseEvent, serializeEvent } from "./event-codec.js";
 import { createListenerRegistry } from "./listener-registry.js";
@@ -64,16 +65,6 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     );
   });
 
-  const withTimeout = <T>(promise: Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new UnavailableError("event bus is unavailable")), SUBSCRIBE_TIMEOUT_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
-  };
-
   return {
     publish: (event) =>
       unavailableOnFailure(async () => {
@@ -83,7 +74,9 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
       const first = registry.add(roomId, listener);
       if (first) {
         try {
-          await unavailableOnFailure(() => withTimeout(subscriber.subscribe(channel(roomId))));
+          await unavailableOnFailure(() =>
+            withTimeout(subscriber.subscribe(channel(roomId)), SUBSCRIBE_TIMEOUT_MS, () => new UnavailableError("event bus is unavailable")),
+          );
         } catch (e) {
           if (registry.remove(roomId, listener)) subscriber.unsubscribe(channel(roomId)).catch(() => undefined);
           throw e;

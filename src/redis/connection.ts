@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { UnavailableError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
+import { withTimeout } from "../util/timeout.js";
 
 /** Options of {@link createRedisConnection}. */
 export interface RedisConnectionOptions {
@@ -56,18 +57,11 @@ export async function unavailableOnFailure<T>(call: () => Promise<T>): Promise<T
 
 /** Connects, waiting at most `timeoutMs`; a Redis that is down at start is retried in the background. */
 export async function connectSoon(redis: Redis, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      redis.connect().then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
+    await withTimeout(redis.connect(), timeoutMs);
+    return true;
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -3,6 +3,7 @@ import { AccessDeniedError, UnavailableError } from "../errors/service-errors.js
 import { errorName, type Logger } from "../log/logger.js";
 import { samePrivilege, type Privilege } from "../rooms/policy.js";
 import type { RoomEvent } from "../events/bus.js";
+import { withinLead } from "./schedule.js";
 import type { RoomToken, TokenIssuer } from "./token-issuer.js";
 
 /** Why a token was pushed. */
@@ -77,10 +78,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
     const { issuer, userId, roomId, clock } = this.options;
     const [record, decision] = await Promise.all([issuer.lastIssued(userId, roomId), issuer.decide(userId, roomId)]);
     if (record !== null) this.ttlSeconds = record.ttlSeconds;
-    const fresh =
-      record !== null &&
-      samePrivilege(record, decision.privilege) &&
-      record.expiresAt * 1000 - clock.now() >= issuer.timing.leadSeconds * 1000;
+    const fresh = record !== null && samePrivilege(record, decision.privilege) && !withinLead(record.expiresAt, clock.now(), issuer.timing);
     if (fresh) {
       this.lastPrivilege = decision.privilege;
       this.lastVersion = decision.version;

@@ -30,7 +30,6 @@ export async function createBackends(config: Config, clock: Clock, logger: Logge
     return createRedisBackends({
       url: config.redisUrl,
       prefix: config.redisPrefix,
-      clock,
       logger,
       ...(options.clientName === undefined ? {} : { clientName: options.clientName }),
     });

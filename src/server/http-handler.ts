@@ -5,6 +5,7 @@ import type { GraphQLContext } from "../graphql/context.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createJsonFastPath, isFastPathRequest } from "./json-fast-path.js";
+import { withTimeout } from "../util/timeout.js";
 import type { ServerContext } from "./yoga.js";
 
 /** Largest request body accepted, in bytes. */
@@ -24,14 +25,6 @@ export interface HttpHandlerOptions {
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let handle: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    handle = setTimeout(() => reject(new Error("timed out")), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(handle));
 }
 
 /** Rejects a body that is too large or has no declared length, before anything reads it. */

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { Clock } from "../clock/clock.js";
 import { createRedisEventBus } from "../events/redis-bus.js";
 import type { Logger } from "../log/logger.js";
 import { closeRedis, connectSoon, createRedisConnection } from "../redis/connection.js";
@@ -10,7 +9,6 @@ import type { Backends } from "./backends.js";
 export interface RedisBackendsOptions {
   readonly url: string;
   readonly prefix: string;
-  readonly clock: Clock;
   readonly logger: Logger;
   /** Names this instance's connections in CLIENT LIST (`<name>-commands`, `<name>-subscriber`); default random. */
   readonly clientName?: string;

@@ -1,5 +1,4 @@
 import { createRedisBackends } from "../../src/server/redis-backends.js";
-import { systemClock } from "../../src/clock/clock.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { startRedis } from "../helpers/redis.js";
 import { describeEventBusContract } from "./event-bus.contract.js";
@@ -7,7 +6,7 @@ import { describeRoomStoreContract } from "./room-store.contract.js";
 
 async function twoInstances() {
   const redis = await startRedis();
-  const make = () => createRedisBackends({ url: redis.url, prefix: "contract", clock: systemClock, logger: silentLogger });
+  const make = () => createRedisBackends({ url: redis.url, prefix: "contract", logger: silentLogger });
   const [a, b] = await Promise.all([make(), make()]);
   return {
     a,
