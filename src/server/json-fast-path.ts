@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError } from "graphql";
+import { getOperationAST, type ExecutionResult, type GraphQLError } from "graphql";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.js";
 import { codedError, ErrorCode, normalizeError } from "../graphql/errors.js";
 import type { Logger } from "../log/logger.js";
+import { prepareDocument } from "./prepare-document.js";
 import type { ServerContext } from "./yoga.js";
 
 /**
@@ -87,16 +88,11 @@ export function createJsonFastPath(options: JsonFastPathOptions): (req: Incoming
   return async (req, res, logger) => {
     const params = parseParams(await readBody(req));
     if (typeof params === "string") return sendErrors(res, [codedError(ErrorCode.BAD_USER_INPUT, params)], 400);
-    const { schema, parse, validate, contextFactory, execute } = yoga.getEnveloped({ req, res, logger, params });
-    let document: DocumentNode;
-    try {
-      document = parse(params.query);
-      const errors = validate(schema, document);
-      if (errors.length > 0) return sendErrors(res, errors, 200);
-    } catch (e) {
-      if (e instanceof Error && e.name === "GraphQLError") return sendErrors(res, [e as GraphQLError], 200);
-      throw e;
-    }
+    const enveloped = yoga.getEnveloped({ req, res, logger, params });
+    const prepared = prepareDocument(enveloped, params.query);
+    if ("errors" in prepared) return sendErrors(res, prepared.errors, 200);
+    const { schema, contextFactory, execute } = enveloped;
+    const { document } = prepared;
     const operation = getOperationAST(document, params.operationName);
     if (operation === null || operation === undefined) return sendErrors(res, [codedError(ErrorCode.BAD_USER_INPUT, "could not determine the operation to run")], 400);
     if (operation.operation === "subscription") {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import { randomUUID } from "node:crypto";
-import type { ExecutionArgs, GraphQLError } from "graphql";
+import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -8,9 +8,10 @@ import type { Viewer } from "../auth/authenticator.js";
 import type { Clock, Timer } from "../clock/clock.js";
 import { RateLimitedError } from "../errors/service-errors.js";
 import type { GraphQLContext } from "../graphql/context.js";
-import { codedError, ErrorCode, normalizeError } from "../graphql/errors.js";
+import { codedError, ErrorCode } from "../graphql/errors.js";
 import type { Logger } from "../log/logger.js";
 import type { AuthGate } from "./auth-gate.js";
+import { prepareDocument } from "./prepare-document.js";
 import { clientIp, type ServerContext } from "./yoga.js";
 
 /** WebSocket limits (issue: hardening). */
@@ -95,26 +96,14 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
         if (conn.operations.size >= WS_LIMITS.maxSubscriptionsPerConnection) {
           return [codedError(ErrorCode.RATE_LIMITED, `at most ${WS_LIMITS.maxSubscriptionsPerConnection} subscriptions per connection`)];
         }
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          req: ctx.extra.request,
-          viewer: conn.viewer,
-          logger: conn.logger,
-          params: payload,
-        });
-        let document;
-        let errors: readonly GraphQLError[];
-        try {
-          // Query limits (graphql-armor) throw from parse and validate; they are answered like any bad query.
-          document = parse(payload.query);
-          errors = validate(schema, document);
-        } catch (e) {
-          return [e instanceof Error && e.name === "GraphQLError" ? normalizeError(e as GraphQLError) : codedError(ErrorCode.BAD_USER_INPUT, "invalid query")];
-        }
-        if (errors.length > 0) return errors.map(normalizeError);
+        const enveloped = yoga.getEnveloped({ req: ctx.extra.request, viewer: conn.viewer, logger: conn.logger, params: payload });
+        const prepared = prepareDocument(enveloped, payload.query);
+        if ("errors" in prepared) return prepared.errors;
+        const { schema, execute, subscribe, contextFactory } = enveloped;
         conn.operations.add(id);
         return {
           schema,
-          document,
+          document: prepared.document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? null,
           contextValue: await contextFactory(),
