@@ -18,19 +18,20 @@ async function devBanner(config: Config, url: string): Promise<string> {
     `  GraphQL:       ${url}/graphql   (GraphiQL in a browser; WebSocket graphql-ws on the same path)`,
     `  ZEGO AppID:    ${config.appId}${dev.generatedServerSecret ? "   (random ServerSecret: tokens will not work with real ZEGO rooms)" : ""}`,
   ];
-  if (dev.jwtSecret !== "") {
+  const key = dev.serviceApiKey;
+  if (dev.jwtSecret !== undefined) {
     const alice = await signUserJwt({ secret: dev.jwtSecret, userId: "alice", ttlSeconds: 86400, nowMs: now, claim: config.auth.userIdClaim });
     const bob = await signUserJwt({ secret: dev.jwtSecret, userId: "bob", ttlSeconds: 86400, nowMs: now, claim: config.auth.userIdClaim });
     lines.push(`  JWT alice:     ${alice}`, `  JWT bob:       ${bob}`);
-    if (dev.serviceApiKey !== "") lines.push(`  Service key:   ${dev.serviceApiKey}`);
+    if (key !== undefined) lines.push(`  Service key:   ${key}`);
     lines.push(
       "",
       "  Try it:",
-      `    export ZTS=${url}/graphql ALICE=${alice}${dev.serviceApiKey === "" ? "" : ` KEY=${dev.serviceApiKey}`}`,
+      `    export ZTS=${url}/graphql ALICE=${alice}${key === undefined ? "" : ` KEY=${key}`}`,
       `    curl -s $ZTS -H "authorization: Bearer $ALICE" -H 'content-type: application/json' \\`,
       `      -d '{"query":"mutation { issueToken(roomId: \\"room1\\") { token canPublish renewAt } }"}'`,
     );
-    if (dev.serviceApiKey !== "") {
+    if (key !== undefined) {
       lines.push(
         `    curl -s $ZTS -H "x-api-key: $KEY" -H 'content-type: application/json' \\`,
         `      -d '{"query":"mutation { grantPublish(roomId: \\"room1\\", userId: \\"alice\\", streamIds: [\\"room1_alice\\"]) { version } }"}'`,

@@ -27,8 +27,10 @@ export interface AuthConfig {
 
 /** Credentials generated for a development start; printed by `npm start`, never used in production. */
 export interface DevCredentials {
-  readonly jwtSecret: string;
-  readonly serviceApiKey: string;
+  /** Set when the JWT secret was generated. */
+  readonly jwtSecret?: string;
+  /** Set when the service key was generated. */
+  readonly serviceApiKey?: string;
   readonly generatedServerSecret: boolean;
 }
 
@@ -223,7 +225,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
 
   const dev: DevCredentials | undefined =
     jwtSecret !== undefined || apiKey !== undefined || generated
-      ? Object.freeze({ jwtSecret: jwtSecret ?? "", serviceApiKey: apiKey ?? "", generatedServerSecret: generated })
+      ? Object.freeze({
+          generatedServerSecret: generated,
+          ...(jwtSecret === undefined ? {} : { jwtSecret }),
+          ...(apiKey === undefined ? {} : { serviceApiKey: apiKey }),
+        })
       : undefined;
 
   return Object.freeze({
