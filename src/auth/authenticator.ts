@@ -7,7 +7,7 @@ import { isUserId } from "../token/index.js";
 /** Who is calling. */
 export type Viewer =
   | { readonly kind: "USER"; readonly userId: string; /** JWT expiry, unix seconds. */ readonly expiresAt: number }
-  | { readonly kind: "SERVICE"; readonly userId: string };
+  | { readonly kind: "SERVICE"; readonly userId: string; /** The API key's configured name (never the key). */ readonly keyName: string };
 
 /** Turns credentials into a {@link Viewer}. */
 export interface Authenticator {
@@ -53,22 +53,23 @@ const digest = (value: string) => createHash("sha256").update(value, "utf8").dig
 /** Creates an {@link Authenticator}: jose JWT verification for users, constant-time API keys for services. */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { config } = options;
-  const keyDigests = config.serviceApiKeys.map(digest);
+  const keyDigests = config.serviceApiKeys.map((k) => ({ name: k.name, digest: digest(k.key) }));
   const keys = config.keys;
-  let verifyKey: JWTVerifyGetKey;
-  if (keys.kind === "secret") verifyKey = hmacKeyResolver(keys.secret);
-  else if (keys.kind === "jwks-file") verifyKey = createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0]);
-  else verifyKey = createRemoteJWKSet(new URL(keys.url));
+  // Several HMAC secrets (rotation) are tried in order; a JWKS picks its key by `kid` itself.
+  let verifyKeys: JWTVerifyGetKey[];
+  if (keys.kind === "secret") verifyKeys = keys.secrets.map(hmacKeyResolver);
+  else if (keys.kind === "jwks-file") verifyKeys = [createLocalJWKSet(keys.jwks as Parameters<typeof createLocalJWKSet>[0])];
+  else verifyKeys = [createRemoteJWKSet(new URL(keys.url))];
   const verified = new Map<string, Viewer & { kind: "USER" }>();
   const algorithms = keys.kind === "secret" ? ["HS256", "HS384", "HS512"] : ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"];
   const claim = config.userIdClaim;
 
-  const checkApiKey = (key: string): boolean => {
+  const checkApiKey = (key: string): string | undefined => {
     // Compare digests so every comparison takes the same time whatever the key's length.
     const d = digest(key);
-    let ok = false;
-    for (const k of keyDigests) ok = timingSafeEqual(d, k) || ok;
-    return ok;
+    let name: string | undefined;
+    for (const k of keyDigests) if (timingSafeEqual(d, k.digest) && name === undefined) name = k.name;
+    return name;
   };
 
   // Clients present the same JWT on every call: remember verified ones (by their full text, signature
@@ -97,12 +98,16 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
       ...(config.audience === undefined ? {} : { audience: config.audience }),
     };
-    let payload: Record<string, unknown>;
-    try {
-      payload = (await jwtVerify(jwt, verifyKey, verifyOptions)).payload;
-    } catch {
-      throw new AuthenticationError("invalid or expired credentials");
+    let payload: Record<string, unknown> | undefined;
+    for (const verifyKey of verifyKeys) {
+      try {
+        payload = (await jwtVerify(jwt, verifyKey, verifyOptions)).payload;
+        break;
+      } catch {
+        // Try the next key; all failing is one generic error.
+      }
     }
+    if (payload === undefined) throw new AuthenticationError("invalid or expired credentials");
     const userId = payload[claim];
     if (!isUserId(userId)) throw new AuthenticationError(`the JWT claim ${claim} is not a valid ZEGO userId`);
     const exp = payload["exp"];
@@ -116,8 +121,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     },
     async authenticate({ authorization, apiKey }) {
       if (apiKey !== undefined && apiKey !== null && apiKey !== "") {
-        if (typeof apiKey !== "string" || !checkApiKey(apiKey)) throw new AuthenticationError("invalid or expired credentials");
-        return { kind: "SERVICE", userId: "service" };
+        const keyName = typeof apiKey === "string" ? checkApiKey(apiKey) : undefined;
+        if (keyName === undefined) throw new AuthenticationError("invalid or expired credentials");
+        return { kind: "SERVICE", userId: "service", keyName };
       }
       if (authorization === undefined || authorization === null || authorization === "") return null;
       if (typeof authorization !== "string") throw new AuthenticationError("invalid or expired credentials");

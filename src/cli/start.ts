@@ -19,6 +19,8 @@ async function devBanner(config: Config, url: string): Promise<string> {
     `  ZEGO AppID:    ${config.appId}${dev.generatedServerSecret ? "   (random ServerSecret: tokens will not work with real ZEGO rooms)" : ""}`,
   ];
   const key = dev.serviceApiKey;
+  // A generated key is printed whether or not the JWT secret was given.
+  if (key !== undefined && dev.jwtSecret === undefined) lines.push(`  Service key:   ${key}`);
   if (dev.jwtSecret !== undefined) {
     const alice = await signUserJwt({ secret: dev.jwtSecret, userId: "alice", ttlSeconds: 86400, nowMs: now, claim: config.auth.userIdClaim });
     const bob = await signUserJwt({ secret: dev.jwtSecret, userId: "bob", ttlSeconds: 86400, nowMs: now, claim: config.auth.userIdClaim });
@@ -48,7 +50,8 @@ async function main(): Promise<void> {
     config = loadConfig(readProcessEnv(), { readFile: (path) => readFileSync(path, "utf8") });
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`zego-token-service: configuration error: ${e.message}\n`);
+      const problems = e.problems.map((p) => `  ${p.variable}: ${p.message}\n`).join("");
+      process.stderr.write(`zego-token-service: configuration error (${e.problems.length}):\n${problems}`);
       process.exit(1);
     }
     throw e;

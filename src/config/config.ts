@@ -1,29 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { assertAppId, InvalidArgumentError, SECRET_BYTES } from "../token/index.js";
 import { LOG_LEVELS, type LogLevel } from "../log/logger.js";
+import { assertAppId, SECRET_BYTES } from "../token/index.js";
+import { readAuthConfig, type AuthConfig } from "./auth-config.js";
+import { createEnvReader, type ConfigProblem, type EnvReader } from "./env-reader.js";
 import type { Env } from "./env.js";
+import { isOrigin, parseCidr, parseHostPort, type Cidr, type HostPort } from "./values.js";
 
-/** A JSON Web Key Set as read from a file (validated to have a `keys` array). */
-export interface JsonWebKeySet {
-  readonly keys: ReadonlyArray<Record<string, unknown>>;
-}
-
-/** How app users' JWTs are verified. */
-export type JwtKeySource =
-  | { readonly kind: "secret"; readonly secret: string }
-  | { readonly kind: "jwks-file"; readonly jwks: JsonWebKeySet }
-  | { readonly kind: "jwks-url"; readonly url: string };
-
-/** Authentication settings. */
-export interface AuthConfig {
-  readonly keys: JwtKeySource;
-  readonly issuer: string | undefined;
-  readonly audience: string | undefined;
-  /** JWT claim holding the ZEGO userId; default `sub`. */
-  readonly userIdClaim: string;
-  /** Accepted `x-api-key` values for game servers. */
-  readonly serviceApiKeys: readonly string[];
-}
+export type { AuthConfig, JsonWebKeySet, JwtKeySource, ServiceApiKey } from "./auth-config.js";
+export type { ConfigProblem } from "./env-reader.js";
+export type { Cidr, HostPort } from "./values.js";
 
 /** Credentials generated for a development start; printed by `npm start`, never used in production. */
 export interface DevCredentials {
@@ -34,38 +19,82 @@ export interface DevCredentials {
   readonly generatedServerSecret: boolean;
 }
 
-/** The validated, frozen configuration (DESIGN §4). */
+/** Where shared state lives: one Redis, a Redis Cluster, or a Sentinel-managed primary. */
+export type RedisTarget =
+  | { readonly kind: "single"; readonly url: string }
+  | { readonly kind: "cluster"; readonly nodes: readonly HostPort[] }
+  | { readonly kind: "sentinel"; readonly sentinels: readonly HostPort[]; readonly name: string };
+
+/** What to do about a revoked user whose live stream is unknown and whose allow-list was "any". */
+export type UnknownStreamPolicy = "kick" | "none";
+
+/** Enforcement of revocations through ZEGO's server API. */
+export interface EnforcementConfig {
+  readonly enabled: boolean;
+  /** Base URL of ZEGO's server API. */
+  readonly apiUrl: string;
+  /** Adds `IsTest=true` (projects created on or before 2021-11-16). */
+  readonly isTest: boolean;
+  readonly unknownStream: UnknownStreamPolicy;
+}
+
+/** The validated, frozen configuration. */
 export interface Config {
+  /** False only when NODE_ENV is unset or exactly `development`. */
   readonly production: boolean;
   readonly appId: number;
   readonly serverSecret: string;
   readonly host: string;
   readonly port: number;
-  readonly redisUrl: string | undefined;
+  /** Unset: in memory, one instance. */
+  readonly redis: RedisTarget | undefined;
   readonly redisPrefix: string;
+  /** Replicas that must confirm a room change (`WAIT`) before it is acknowledged. */
+  readonly redisWaitReplicas: number;
   readonly tokenTtlSeconds: number;
   readonly tokenMaxTtlSeconds: number;
   readonly renewLeadSeconds: number;
   readonly renewJitterSeconds: number;
   readonly defaultCanPublish: boolean;
+  /** Users may get basic tokens (no roomId), which no room rule restricts. */
+  readonly allowBasicTokens: boolean;
   readonly auth: AuthConfig;
   readonly logLevel: LogLevel;
-  /** issueToken calls allowed per user per minute. */
+  /** Origins browsers may call from: `*` for any, or an exact list (empty: no cross-origin access). */
+  readonly corsOrigins: "*" | readonly string[];
+  /** Tokens minted at a user's request per user per minute (issueToken and a subscription's first token). */
   readonly issueRateLimitPerMinute: number;
   /** Failed authentications allowed per client IP per minute before it is refused. */
   readonly authFailureLimitPerMinute: number;
+  /** Proxies whose `X-Forwarded-For` is believed for the client IP. */
+  readonly trustedProxies: readonly Cidr[];
+  /** Live `tokenRenewed` subscriptions per user, across WebSocket and SSE. */
+  readonly maxSubscriptionsPerUser: number;
+  /** Open connections (HTTP, WebSocket, SSE) per client IP. */
+  readonly maxConnectionsPerIp: number;
+  readonly enforcement: EnforcementConfig;
+  /** Enables `POST /zego/callback` (ZEGO's callbacks, signature checked with it). */
+  readonly callbackSecret: string | undefined;
+  /** Serve the `/assistant` and `/console` pages. */
+  readonly consoleEnabled: boolean;
   /** Set when development defaults were generated. */
   readonly dev: DevCredentials | undefined;
 }
 
-/** A configuration variable is missing or invalid. The message names it and never echoes its value. */
+/**
+ * The configuration is invalid. `problems` lists every variable at fault; the message names them all
+ * and never echoes a value.
+ */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   readonly code = "CONFIG_INVALID" as const;
+  /** The first variable at fault. */
   readonly variable: string;
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.variable = variable;
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: readonly ConfigProblem[]) {
+    super(problems.map((p) => `${p.variable}: ${p.message}`).join("; "));
+    this.problems = problems;
+    this.variable = problems[0]?.variable ?? "";
   }
 }
 
@@ -79,176 +108,166 @@ export interface LoadConfigOptions {
 /** The smallest renewal lead: the ZEGO SDK warns 30 s before expiry, so we renew earlier. */
 export const MIN_RENEW_LEAD_SECONDS = 31;
 
-function str(env: Env, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v.trim() === "" ? undefined : v.trim();
-}
+/** The default ZEGO server API. */
+export const DEFAULT_ZEGO_SERVER_API_URL = "https://rtc-api.zego.im";
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer from ${min} to ${max}`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}`);
-  return n;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  if (/^(1|true|yes)$/i.test(raw)) return true;
-  if (/^(0|false|no)$/i.test(raw)) return false;
-  throw new ConfigError(name, "must be true or false");
-}
-
-function fileText(name: string, path: string, options: LoadConfigOptions): string {
-  if (options.readFile === undefined) throw new ConfigError(name, "files cannot be read here");
+function appIdOf(read: EnvReader, production: boolean): number {
+  const raw = read.str("ZEGO_APP_ID");
+  if (raw === undefined) {
+    if (production) read.fail("ZEGO_APP_ID", "is required in production");
+    return 1;
+  }
   try {
-    return options.readFile(path);
+    return assertAppId(/^\d+$/.test(raw) ? Number(raw) : Number.NaN);
   } catch {
-    throw new ConfigError(name, "file could not be read");
+    read.fail("ZEGO_APP_ID", "must be an integer from 1 to 4294967295");
+    return 1;
   }
 }
 
-function secretOf(env: Env, production: boolean, options: LoadConfigOptions, random: (n: number) => Buffer): { secret: string; generated: boolean } {
-  let secret = str(env, "ZEGO_SERVER_SECRET");
-  let source = "ZEGO_SERVER_SECRET";
-  const file = str(env, "ZEGO_SERVER_SECRET_FILE");
-  if (secret !== undefined && file !== undefined) throw new ConfigError("ZEGO_SERVER_SECRET_FILE", "set either it or ZEGO_SERVER_SECRET, not both");
-  if (file !== undefined) {
-    secret = fileText("ZEGO_SERVER_SECRET_FILE", file, options).trim();
-    source = "ZEGO_SERVER_SECRET_FILE";
+function serverSecretOf(read: EnvReader, production: boolean, random: (n: number) => Buffer): { secret: string; generated: boolean } {
+  const generatedSecret = () => ({ secret: random(16).toString("hex"), generated: true });
+  const given = read.secret("ZEGO_SERVER_SECRET");
+  if (given === undefined) {
+    if (production) read.fail("ZEGO_SERVER_SECRET", "is required in production (or ZEGO_SERVER_SECRET_FILE)");
+    return generatedSecret();
   }
-  if (secret === undefined) {
-    if (production) throw new ConfigError("ZEGO_SERVER_SECRET", "is required in production (or ZEGO_SERVER_SECRET_FILE)");
-    return { secret: random(16).toString("hex"), generated: true };
+  if (Buffer.byteLength(given.value, "utf8") !== SECRET_BYTES) {
+    read.fail(given.source, `must be exactly ${SECRET_BYTES} bytes`);
+    return generatedSecret();
   }
-  if (Buffer.byteLength(secret, "utf8") !== SECRET_BYTES) throw new ConfigError(source, `must be exactly ${SECRET_BYTES} bytes`);
-  return { secret, generated: false };
+  return { secret: given.value, generated: false };
 }
 
-function authOf(env: Env, production: boolean, options: LoadConfigOptions, random: (n: number) => Buffer): { auth: AuthConfig; jwtSecret?: string; apiKey?: string } {
-  const secret = str(env, "AUTH_JWT_SECRET");
-  const jwksFile = str(env, "AUTH_JWKS_FILE");
-  const jwksUrl = str(env, "AUTH_JWKS_URL");
-  if ([secret, jwksFile, jwksUrl].filter((v) => v !== undefined).length > 1) {
-    throw new ConfigError("AUTH_JWT_SECRET", "set only one of AUTH_JWT_SECRET, AUTH_JWKS_FILE and AUTH_JWKS_URL");
+function hostPorts(read: EnvReader, name: string): HostPort[] {
+  const entries = read.list(name) ?? [];
+  const parsed = entries.map(parseHostPort);
+  if (entries.length === 0 || parsed.some((p) => p === undefined)) {
+    read.fail(name, "must be a comma-separated list of host:port");
+    return [];
   }
-  let keys: JwtKeySource;
-  let jwtSecret: string | undefined;
-  if (secret !== undefined) {
-    if (Buffer.byteLength(secret, "utf8") < 32) throw new ConfigError("AUTH_JWT_SECRET", "must be at least 32 bytes");
-    keys = { kind: "secret", secret };
-  } else if (jwksFile !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fileText("AUTH_JWKS_FILE", jwksFile, options));
-    } catch (e) {
-      if (e instanceof ConfigError) throw e;
-      throw new ConfigError("AUTH_JWKS_FILE", "is not JSON");
-    }
-    const list = typeof parsed === "object" && parsed !== null ? (parsed as { keys?: unknown }).keys : undefined;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((k) => typeof k === "object" && k !== null)) {
-      throw new ConfigError("AUTH_JWKS_FILE", "must be a JWK set with a non-empty keys array");
-    }
-    keys = { kind: "jwks-file", jwks: { keys: list as Array<Record<string, unknown>> } };
-  } else if (jwksUrl !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(jwksUrl);
-    } catch {
-      throw new ConfigError("AUTH_JWKS_URL", "must be a URL");
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError("AUTH_JWKS_URL", "must be an http(s) URL");
-    keys = { kind: "jwks-url", url: url.toString() };
-  } else {
-    if (production) throw new ConfigError("AUTH_JWT_SECRET", "is required in production (or AUTH_JWKS_FILE / AUTH_JWKS_URL)");
-    jwtSecret = random(32).toString("base64url");
-    keys = { kind: "secret", secret: jwtSecret };
-  }
+  return parsed as HostPort[];
+}
 
-  const claim = str(env, "AUTH_USER_ID_CLAIM") ?? "sub";
-  let serviceApiKeys = (str(env, "SERVICE_API_KEYS") ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
-  let apiKey: string | undefined;
-  if (serviceApiKeys.length === 0) {
-    if (production) throw new ConfigError("SERVICE_API_KEYS", "is required in production");
-    apiKey = `dev-${random(24).toString("base64url")}`;
-    serviceApiKeys = [apiKey];
+function redisOf(read: EnvReader): RedisTarget | undefined {
+  const url = read.secret("REDIS_URL");
+  const cluster = read.str("REDIS_CLUSTER_NODES");
+  const sentinels = read.str("REDIS_SENTINELS");
+  const set = [url === undefined ? undefined : url.source, cluster === undefined ? undefined : "REDIS_CLUSTER_NODES", sentinels === undefined ? undefined : "REDIS_SENTINELS"].filter(
+    (v): v is string => v !== undefined,
+  );
+  if (set.length > 1) {
+    read.fail(set[0] as string, `set only one of ${set.join(" and ")}`);
+    return undefined;
   }
-  if (serviceApiKeys.some((k) => k.length < 16)) throw new ConfigError("SERVICE_API_KEYS", "every key must be at least 16 characters");
-  const auth: AuthConfig = Object.freeze({
-    keys: Object.freeze(keys),
-    issuer: str(env, "AUTH_JWT_ISSUER"),
-    audience: str(env, "AUTH_JWT_AUDIENCE"),
-    userIdClaim: claim,
-    serviceApiKeys: Object.freeze(serviceApiKeys),
+  if (url !== undefined) {
+    if (!/^rediss?:\/\//.test(url.value)) read.fail(url.source, "must start with redis:// or rediss://");
+    return { kind: "single", url: url.value };
+  }
+  if (cluster !== undefined) return { kind: "cluster", nodes: Object.freeze(hostPorts(read, "REDIS_CLUSTER_NODES")) };
+  if (sentinels !== undefined) {
+    const name = read.str("REDIS_SENTINEL_NAME");
+    if (name === undefined) read.fail("REDIS_SENTINEL_NAME", "is required with REDIS_SENTINELS");
+    return { kind: "sentinel", sentinels: Object.freeze(hostPorts(read, "REDIS_SENTINELS")), name: name ?? "" };
+  }
+  if (read.str("REDIS_SENTINEL_NAME") !== undefined) read.fail("REDIS_SENTINEL_NAME", "needs REDIS_SENTINELS");
+  return undefined;
+}
+
+function corsOf(read: EnvReader, production: boolean): "*" | readonly string[] {
+  const entries = read.list("CORS_ORIGINS");
+  if (entries === undefined) return production ? Object.freeze([]) : "*";
+  if (entries.length === 1 && entries[0] === "*") return "*";
+  if (entries.some((o) => !isOrigin(o))) {
+    read.fail("CORS_ORIGINS", "must be * or a comma-separated list of origins like https://app.example.com");
+    return Object.freeze([]);
+  }
+  return Object.freeze([...new Set(entries)]);
+}
+
+function proxiesOf(read: EnvReader): readonly Cidr[] {
+  const entries = read.list("TRUSTED_PROXIES") ?? [];
+  const parsed = entries.map(parseCidr);
+  if (parsed.some((c) => c === undefined)) {
+    read.fail("TRUSTED_PROXIES", "must be a comma-separated list of IP addresses or CIDR blocks");
+    return Object.freeze([]);
+  }
+  return Object.freeze(parsed as Cidr[]);
+}
+
+function enforcementOf(read: EnvReader, generatedSecret: boolean): EnforcementConfig {
+  const enabled = read.bool("ZEGO_ENFORCE", false);
+  if (enabled && generatedSecret) read.fail("ZEGO_ENFORCE", "needs ZEGO_SERVER_SECRET (the real project's secret)");
+  const apiUrl = read.str("ZEGO_SERVER_API_URL") ?? DEFAULT_ZEGO_SERVER_API_URL;
+  if (!/^https?:\/\/[^\s/]+/.test(apiUrl)) read.fail("ZEGO_SERVER_API_URL", "must be an http(s) URL");
+  const unknown = read.str("ZEGO_ENFORCE_UNKNOWN_STREAM") ?? "none";
+  if (unknown !== "kick" && unknown !== "none") read.fail("ZEGO_ENFORCE_UNKNOWN_STREAM", "must be kick or none");
+  return Object.freeze({
+    enabled,
+    apiUrl: apiUrl.replace(/\/+$/, ""),
+    isTest: read.bool("ZEGO_API_IS_TEST", false),
+    unknownStream: unknown === "kick" ? "kick" : "none",
   });
-  return { auth, ...(jwtSecret === undefined ? {} : { jwtSecret }), ...(apiKey === undefined ? {} : { apiKey }) };
 }
 
 /**
- * Validates the environment once into a frozen {@link Config}. Outside production, missing credentials
- * are generated (see `dev`); with `NODE_ENV=production` every required variable must be set.
- * Throws {@link ConfigError} naming the variable at fault.
+ * Validates the environment once into a frozen {@link Config}. Development mode (NODE_ENV unset or
+ * exactly `development`) generates missing credentials (see `dev`); any other NODE_ENV is production,
+ * where every required variable must be set. Throws one {@link ConfigError} listing every problem.
  */
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const random = options.randomBytes ?? randomBytes;
-  const production = str(env, "NODE_ENV") === "production";
+  const read = createEnvReader(env, options.readFile === undefined ? {} : { readFile: options.readFile });
+  const nodeEnv = read.str("NODE_ENV");
+  const production = nodeEnv !== undefined && nodeEnv !== "development";
 
-  const rawAppId = str(env, "ZEGO_APP_ID");
-  let appId = 1;
-  if (rawAppId === undefined) {
-    if (production) throw new ConfigError("ZEGO_APP_ID", "is required in production");
-  } else {
-    try {
-      appId = assertAppId(/^\d+$/.test(rawAppId) ? Number(rawAppId) : Number.NaN);
-    } catch (e) {
-      if (e instanceof InvalidArgumentError) throw new ConfigError("ZEGO_APP_ID", "must be an integer from 1 to 4294967295");
-      throw e;
-    }
-  }
-  const { secret, generated } = secretOf(env, production, options, random);
-  const { auth, jwtSecret, apiKey } = authOf(env, production, options, random);
+  const appId = appIdOf(read, production);
+  const { secret, generated } = serverSecretOf(read, production, random);
+  const { auth, generated: generatedAuth } = readAuthConfig(read, production, random);
 
-  const tokenMaxTtlSeconds = int(env, "TOKEN_MAX_TTL_SECONDS", 86400, 120, 30 * 86400);
-  const renewLeadSeconds = int(env, "TOKEN_RENEW_LEAD_SECONDS", 60, MIN_RENEW_LEAD_SECONDS, 3600);
-  const renewJitterSeconds = int(env, "TOKEN_RENEW_JITTER_SECONDS", 30, 0, 3600);
-  const tokenTtlSeconds = int(env, "TOKEN_TTL_SECONDS", 3600, renewLeadSeconds + 30, tokenMaxTtlSeconds);
+  const tokenMaxTtlSeconds = read.int("TOKEN_MAX_TTL_SECONDS", 86400, 120, 30 * 86400);
+  const renewLeadSeconds = read.int("TOKEN_RENEW_LEAD_SECONDS", 60, MIN_RENEW_LEAD_SECONDS, 3600);
+  const renewJitterSeconds = read.int("TOKEN_RENEW_JITTER_SECONDS", 30, 0, 3600);
+  const tokenTtlSeconds = read.int("TOKEN_TTL_SECONDS", Math.max(3600, renewLeadSeconds + 30), renewLeadSeconds + 30, tokenMaxTtlSeconds);
 
-  const prefix = str(env, "REDIS_PREFIX") ?? "zts";
-  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) throw new ConfigError("REDIS_PREFIX", "must be 1-64 letters, digits or _.:-");
-  const redisUrl = str(env, "REDIS_URL");
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError("REDIS_URL", "must start with redis:// or rediss://");
+  const prefix = read.str("REDIS_PREFIX") ?? "zts";
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) read.fail("REDIS_PREFIX", "must be 1-64 letters, digits or _.:-");
+  const redis = redisOf(read);
 
-  const logLevel = (str(env, "LOG_LEVEL") ?? "info") as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
+  const logLevel = (read.str("LOG_LEVEL") ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) read.fail("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
 
-  const dev: DevCredentials | undefined =
-    jwtSecret !== undefined || apiKey !== undefined || generated
-      ? Object.freeze({
-          generatedServerSecret: generated,
-          ...(jwtSecret === undefined ? {} : { jwtSecret }),
-          ...(apiKey === undefined ? {} : { serviceApiKey: apiKey }),
-        })
-      : undefined;
-
-  return Object.freeze({
+  const config: Config = {
     production,
     appId,
     serverSecret: secret,
-    host: str(env, "HOST") ?? (production ? "0.0.0.0" : "127.0.0.1"),
-    port: int(env, "PORT", 4000, 0, 65535),
-    redisUrl,
+    host: read.str("HOST") ?? (production ? "0.0.0.0" : "127.0.0.1"),
+    port: read.int("PORT", 4000, 0, 65535),
+    redis: redis === undefined ? undefined : Object.freeze(redis),
     redisPrefix: prefix,
+    redisWaitReplicas: read.int("REDIS_WAIT_REPLICAS", 0, 0, 16),
     tokenTtlSeconds,
     tokenMaxTtlSeconds,
     renewLeadSeconds,
     renewJitterSeconds,
-    defaultCanPublish: bool(env, "DEFAULT_CAN_PUBLISH", false),
+    defaultCanPublish: read.bool("DEFAULT_CAN_PUBLISH", false),
+    allowBasicTokens: read.bool("ALLOW_BASIC_TOKENS", false),
     auth,
     logLevel,
-    issueRateLimitPerMinute: int(env, "ISSUE_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
-    authFailureLimitPerMinute: int(env, "AUTH_FAILURE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
-    dev,
-  });
+    corsOrigins: corsOf(read, production),
+    issueRateLimitPerMinute: read.int("ISSUE_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000),
+    authFailureLimitPerMinute: read.int("AUTH_FAILURE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
+    trustedProxies: proxiesOf(read),
+    maxSubscriptionsPerUser: read.int("MAX_SUBSCRIPTIONS_PER_USER", 20, 1, 100_000),
+    maxConnectionsPerIp: read.int("MAX_CONNECTIONS_PER_IP", 1000, 1, 10_000_000),
+    enforcement: enforcementOf(read, generated),
+    callbackSecret: read.secret("ZEGO_CALLBACK_SECRET")?.value,
+    consoleEnabled: read.bool("CONSOLE_ENABLED", !production),
+    dev:
+      generatedAuth.jwtSecret !== undefined || generatedAuth.serviceApiKey !== undefined || generated
+        ? Object.freeze({ generatedServerSecret: generated, ...generatedAuth })
+        : undefined,
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return Object.freeze(config);
 }

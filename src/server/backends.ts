@@ -25,10 +25,11 @@ export interface CreateBackendsOptions {
 
 /** Picks the store and bus for the configuration: in memory without REDIS_URL. */
 export async function createBackends(config: Config, clock: Clock, logger: Logger, options: CreateBackendsOptions = {}): Promise<Backends> {
-  if (config.redisUrl !== undefined) {
+  if (config.redis !== undefined) {
+    if (config.redis.kind !== "single") throw new Error(`Redis ${config.redis.kind} is not supported yet`);
     const { createRedisBackends } = await import("./redis-backends.js");
     return createRedisBackends({
-      url: config.redisUrl,
+      url: config.redis.url,
       prefix: config.redisPrefix,
       logger,
       ...(options.clientName === undefined ? {} : { clientName: options.clientName }),

@@ -21,7 +21,7 @@ export interface InvalidVector {
   error: string;
 }
 
-/** The shared vector file, read as is from `../shared/vectors/token04.json`. */
+/** The vector file, a verbatim copy of the shared token04 vectors (see test/fixtures/README.md). */
 export interface VectorFile {
   appId: number;
   secret: string;
@@ -29,10 +29,10 @@ export interface VectorFile {
   invalid: InvalidVector[];
 }
 
-/** Path of the shared vectors beside the repository. */
-export const VECTORS_PATH = fileURLToPath(new URL("../../../shared/vectors/token04.json", import.meta.url));
+/** Path of the vectors inside the repository. */
+export const VECTORS_PATH = fileURLToPath(new URL("../fixtures/token04-vectors.json", import.meta.url));
 
-/** Loads the shared vectors; fails loudly when the file is missing. */
+/** Loads the vectors; fails loudly when the file is missing. */
 export function loadVectors(): VectorFile {
   return JSON.parse(readFileSync(VECTORS_PATH, "utf8")) as VectorFile;
 }

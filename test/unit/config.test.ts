@@ -14,7 +14,7 @@ describe("loadConfig", () => {
     expect(Buffer.byteLength(c.serverSecret)).toBe(32);
     expect(c.dev?.generatedServerSecret).toBe(true);
     expect(c.dev?.serviceApiKey).toMatch(/^dev-/);
-    expect(c.auth.serviceApiKeys).toEqual([c.dev?.serviceApiKey]);
+    expect(c.auth.serviceApiKeys).toEqual([{ name: "dev", key: c.dev?.serviceApiKey }]);
     expect(Object.isFrozen(c)).toBe(true);
     expect(loadConfig({}).serverSecret).not.toBe(c.serverSecret);
   });
@@ -65,5 +65,53 @@ describe("loadConfig", () => {
     expect(c.serverSecret).toBe("z".repeat(32));
     expect(c.auth.keys.kind).toBe("jwks-file");
     expect(variableOf(() => loadConfig({ ZEGO_SERVER_SECRET_FILE: "/missing" }, { readFile: () => { throw new Error("ENOENT"); } }))).toBe("ZEGO_SERVER_SECRET_FILE");
+  });
+});
+
+describe("loadConfig, every problem at once", () => {
+  const full = { NODE_ENV: "production", ZEGO_APP_ID: "5", ZEGO_SERVER_SECRET: "x".repeat(32), AUTH_JWT_SECRET: "j".repeat(32), SERVICE_API_KEYS: "k".repeat(16) };
+
+  it("reports every missing and invalid variable in one error", () => {
+    const e = thrown(() => loadConfig({ NODE_ENV: "production", PORT: "99999", LOG_LEVEL: "loud" }), ConfigError);
+    expect(e).not.toBe("NO_ERROR");
+    if (e === "NO_ERROR") return;
+    expect(e.problems.map((p) => p.variable).sort()).toEqual(["AUTH_JWT_SECRET", "LOG_LEVEL", "PORT", "SERVICE_API_KEYS", "ZEGO_APP_ID", "ZEGO_SERVER_SECRET"]);
+    for (const name of ["ZEGO_APP_ID", "PORT", "LOG_LEVEL"]) expect(e.message).toContain(name);
+  });
+
+  it("treats any NODE_ENV but unset or exactly 'development' as production", () => {
+    expect(loadConfig({ NODE_ENV: "development" }).production).toBe(false);
+    for (const value of ["Production", "prod", "staging", "DEVELOPMENT"]) {
+      expect(variableOf(() => loadConfig({ NODE_ENV: value }))).toBe("ZEGO_APP_ID");
+      expect(loadConfig({ ...full, NODE_ENV: value }).production).toBe(true);
+    }
+  });
+
+  it("has production defaults: no CORS, no console, no basic tokens", () => {
+    const c = loadConfig(full);
+    expect(c).toMatchObject({ corsOrigins: [], consoleEnabled: false, allowBasicTokens: false, maxSubscriptionsPerUser: 20, maxConnectionsPerIp: 1000, redisWaitReplicas: 0 });
+    expect(loadConfig({})).toMatchObject({ corsOrigins: "*", consoleEnabled: true });
+  });
+
+  it("parses CORS origins, trusted proxies and Redis targets, refusing two Redis targets", () => {
+    const c = loadConfig({ CORS_ORIGINS: "https://a.example, http://localhost:3000", TRUSTED_PROXIES: "10.0.0.0/8,::1" });
+    expect(c.corsOrigins).toEqual(["https://a.example", "http://localhost:3000"]);
+    expect(c.trustedProxies).toEqual([{ address: "10.0.0.0", prefix: 8, family: "ipv4" }, { address: "::1", prefix: 128, family: "ipv6" }]);
+    expect(variableOf(() => loadConfig({ CORS_ORIGINS: "https://a.example/path" }))).toBe("CORS_ORIGINS");
+    expect(variableOf(() => loadConfig({ TRUSTED_PROXIES: "10.0.0.0/33" }))).toBe("TRUSTED_PROXIES");
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "127.0.0.1:7000,[::1]:7001" }).redis).toEqual({ kind: "cluster", nodes: [{ host: "127.0.0.1", port: 7000 }, { host: "::1", port: 7001 }] });
+    expect(loadConfig({ REDIS_SENTINELS: "s1:26379", REDIS_SENTINEL_NAME: "mymaster" }).redis).toEqual({ kind: "sentinel", sentinels: [{ host: "s1", port: 26379 }], name: "mymaster" });
+    const both = thrown(() => loadConfig({ REDIS_URL: "redis://x:6379", REDIS_CLUSTER_NODES: "a:1" }), ConfigError);
+    expect(both === "NO_ERROR" ? "" : both.message).toMatch(/REDIS_URL.*REDIS_CLUSTER_NODES/);
+    expect(variableOf(() => loadConfig({ REDIS_SENTINELS: "s1:26379" }))).toBe("REDIS_SENTINEL_NAME");
+  });
+
+  it("rotates keys: several JWT secrets, named API keys, every secret from a _FILE", () => {
+    const files: Record<string, string> = { "/jwt": `${"a".repeat(32)},${"b".repeat(32)}\n`, "/keys": `game-1:${"k".repeat(16)},${"m".repeat(20)}`, "/cb": "callback" };
+    const c = loadConfig({ AUTH_JWT_SECRET_FILE: "/jwt", SERVICE_API_KEYS_FILE: "/keys", ZEGO_CALLBACK_SECRET_FILE: "/cb" }, { readFile: (p) => files[p] ?? "" });
+    expect(c.auth.keys).toEqual({ kind: "secret", secrets: ["a".repeat(32), "b".repeat(32)] });
+    expect(c.auth.serviceApiKeys).toEqual([{ name: "game-1", key: "k".repeat(16) }, { name: "key-2", key: "m".repeat(20) }]);
+    expect(c.callbackSecret).toBe("callback");
+    expect(variableOf(() => loadConfig({ AUTH_JWT_SECRET: "j".repeat(32), AUTH_JWT_SECRET_FILE: "/jwt" }, { readFile: (p) => files[p] ?? "" }))).toBe("AUTH_JWT_SECRET_FILE");
   });
 });
