@@ -67,7 +67,10 @@ export function zegoWebEngine(zg: ZegoWebEngineLike): RoomEngine {
 export function zegoNativeEngine(engine: ZegoNativeEngineLike): RoomEngine {
   return {
     async loginRoom(roomId, token, user) {
-      await engine.loginRoom(roomId, user, { token });
+      const result = await engine.loginRoom(roomId, user, { token });
+      // The SDK resolves with { errorCode } instead of rejecting.
+      const code = typeof result === "object" && result !== null && "errorCode" in result ? result.errorCode : 0;
+      if (typeof code === "number" && code !== 0) throw new Error(`loginRoom failed with ZEGO error ${code}`);
     },
     async renewToken(roomId, token) {
       await engine.renewToken(roomId, token);

@@ -88,10 +88,24 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return cancel;
   }
 
+  const waits = new Set<() => void>();
+  /** graphql-ws's retry wait; cut short once no room is left, so no timer outlives the rooms. */
   function wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      schedule(resolve, ms);
+      const done = () => {
+        waits.delete(done);
+        cancel();
+        resolve();
+      };
+      const cancel = schedule(done, ms);
+      waits.add(done);
+      if (rooms.size === 0) done();
     });
+  }
+
+  function forget(room: RoomState): void {
+    rooms.delete(room);
+    if (rooms.size === 0) for (const done of [...waits]) done();
   }
 
   async function issue(roomId: string): Promise<RoomToken> {
@@ -188,7 +202,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       if (state.phase !== "joined") return;
       state.phase = "forbidden";
       state.stop();
-      rooms.delete(state);
+      forget(state);
       try {
         await engine.logoutRoom(roomId);
       } catch (e) {
@@ -281,7 +295,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
           if (state.phase !== "joined") return;
           state.phase = "left";
           state.stop();
-          rooms.delete(state);
+          forget(state);
           await chain;
           try {
             await engine.logoutRoom(roomId);
@@ -299,8 +313,10 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     async close() {
       if (closed) return;
       closed = true;
-      for (const room of rooms) room.stop();
-      rooms.clear();
+      for (const room of [...rooms]) {
+        room.stop();
+        forget(room);
+      }
       const client = ws;
       ws = undefined;
       for (const cancel of [...timers.values()]) cancel();
