@@ -7,6 +7,9 @@ import { builder } from "./builder.js";
 /** A token check's outcome, as `inspectToken` returns it. */
 export interface TokenInspectionShape {
   readonly valid: boolean;
+  /** False for a basic token, which no room or stream restricts; null when undecodable. */
+  readonly restricted: boolean | null;
+  readonly note: string | null;
   readonly code: string | null;
   readonly zegoErrorCode: number | null;
   readonly mode: string | null;
@@ -102,6 +105,12 @@ export const TokenInspectionRef = builder.objectRef<TokenInspectionShape>("Token
   description: "The outcome of checking a token as ZEGO's server would.",
   fields: (t) => ({
     valid: t.exposeBoolean("valid"),
+    restricted: t.boolean({
+      nullable: true,
+      description: "False for a basic token: it names no room or stream, and ZEGO accepts it only where privilege checks are off.",
+      resolve: (r) => r.restricted,
+    }),
+    note: t.string({ nullable: true, description: "Why a valid token may still not mean what it seems (basic tokens).", resolve: (r) => r.note }),
     code: t.string({ nullable: true, description: "TOKEN_* code when invalid.", resolve: (r) => r.code }),
     zegoErrorCode: t.int({ nullable: true, resolve: (r) => r.zegoErrorCode }),
     mode: t.string({ nullable: true, resolve: (r) => r.mode }),
