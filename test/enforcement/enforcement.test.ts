@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log/logger.js";
 import { eventually, startTestServer, subscribe, TEST_APP_ID, TEST_SECRETS, type TestServer } from "../helpers/server.js";
 import { startFakeZego, type FakeZego } from "../helpers/fake-zego.js";
 import { postZegoCallback, streamEvent } from "../helpers/zego-callback.js";
@@ -18,12 +19,13 @@ const enforcingEnv = (fake: FakeZego, extra: Record<string, string> = {}) => ({
 describe("enforcement against a fake ZEGO server (memory mode)", () => {
   let fake: FakeZego;
   let t: TestServer;
+  const lines: string[] = [];
   const live = (roomId: string, userId: string, streamId: string) => postZegoCallback(t.server.url, CALLBACK_SECRET, streamEvent("create", roomId, userId, streamId));
   const view = async (roomId: string) => (await t.gql<RoomView>(ROOM_VIEW, { roomId }, "service")).data!.room;
 
   beforeAll(async () => {
     fake = await startFakeZego({ appId: TEST_APP_ID, serverSecret: TEST_SECRETS.serverSecret });
-    t = await startTestServer({ env: enforcingEnv(fake) });
+    t = await startTestServer({ env: enforcingEnv(fake), logger: createLogger({ level: "info", write: (line) => lines.push(line) }) });
   });
   afterAll(async () => {
     await t?.stop();
@@ -104,6 +106,17 @@ describe("enforcement against a fake ZEGO server (memory mode)", () => {
     expect(await postZegoCallback(t.server.url, CALLBACK_SECRET, close, { nonce: "replay-1" })).toMatchObject({ status: 401, body: { code: "REPLAYED" } });
     expect((await view(roomId)).liveStreams).toMatchObject([{ streamId: "x-forged-s", userId: "mallory" }]);
     expect((await fetch(`${t.server.url}/zego/callback`)).status).toBe(405);
+  });
+
+  it("logs one line per ZEGO call (action, counts, code, RequestId) and never the secret or a signature", async () => {
+    const calls = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l["msg"] === "zego call");
+    expect(calls.length).toBe(fake.calls.filter((c) => c.code === 0).length);
+    expect(calls.find((c) => c["action"] === "ForbidRTCStreams")).toMatchObject({ streams: expect.any(Number), code: 0, requestId: expect.stringMatching(/^\d+$/), result: "ok" });
+    expect(calls.find((c) => c["action"] === "KickoutUser")).toMatchObject({ users: 1, roomId: "x-kick", code: 0 });
+    const all = lines.join("\n");
+    expect(all).not.toContain(TEST_SECRETS.serverSecret);
+    expect(all).not.toContain(CALLBACK_SECRET);
+    for (const c of fake.calls) expect(all).not.toContain(c.query.get("Signature"));
   });
 
   it("without ZEGO_CALLBACK_SECRET the callback endpoint is 404 and room() shows empty lists", async () => {
