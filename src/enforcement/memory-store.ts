@@ -1,6 +1,6 @@
 import type { StreamCallbackEvent } from "../zego/callback.js";
 import { EMPTY_RECORD, type EnforcementRecord, type EnforcementWrite } from "./plan.js";
-import { CLOSED_TTL_MS, RATE_WINDOW_MS, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkItem } from "./store.js";
+import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkItem } from "./store.js";
 import { kickKey, streamAction, streamForgettable, streamKey, type KickItem, type StreamItem } from "./work-item.js";
 
 interface RoomRecord {
@@ -21,7 +21,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
   const streams = new Map<string, StreamItem>();
   const kicks = new Map<string, KickItem>();
   const due: Record<Lane, Map<string, number>> = { media: new Map(), room: new Map() };
-  const rates: Record<Lane, number[]> = { media: [], room: [] };
+  const paces: Record<Lane, number> = { media: 0, room: 0 };
   const intents = new Map<string, { ticket: number; atMs: number }>();
   const replays = new Map<string, number>();
   let ticket = 0;
@@ -210,13 +210,12 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       });
     },
     async acquire(lane, limit, nowMs) {
-      const calls = rates[lane].filter((t) => t > nowMs - RATE_WINDOW_MS);
-      rates[lane] = calls;
-      if (calls.length < limit) {
-        calls.push(nowMs);
-        return 0;
-      }
-      return Math.max(1, (calls[0] as number) + RATE_WINDOW_MS - nowMs);
+      const { intervalMs, burst } = paceOf(limit);
+      const tolerance = intervalMs * (burst - 1);
+      const tat = paces[lane];
+      if (nowMs < tat - tolerance) return Math.ceil(tat - tolerance - nowMs);
+      paces[lane] = Math.max(tat, nowMs) + intervalMs;
+      return 0;
     },
     async backlog() {
       return due.media.size + due.room.size;

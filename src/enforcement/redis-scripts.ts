@@ -201,18 +201,15 @@ end
 return 1
 `;
 
-/** KEYS: rate. ARGV: now, windowMs, limit, member. Returns 0 (slot taken) or the ms to wait. */
+/** KEYS: pace. ARGV: now, intervalMs, toleranceMs. Returns 0 (slot taken) or the ms to wait (see paceOf). */
 export const ACQUIRE = `
 local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], window * 2)
-  return 0
-end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, math.floor(tonumber(first[2]) + window - now))
+local interval = tonumber(ARGV[2])
+local tolerance = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now < tat - tolerance then return math.ceil(tat - tolerance - now) end
+redis.call('SET', KEYS[1], string.format('%.3f', math.max(tat, now) + interval), 'PX', 60000)
+return 0
 `;
 
 /** KEYS: ticket, intent, intents. ARGV: room, now. */

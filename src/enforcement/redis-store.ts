@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { unavailableOnFailure } from "../redis/connection.js";
 import { isStringArray } from "../util/json.js";
 import { EMPTY_RECORD, type EnforcementRecord } from "./plan.js";
 import { ACQUIRE, CLAIM, COMMIT, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
-import { CLOSED_TTL_MS, RATE_WINDOW_MS, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkAction, type WorkItem } from "./store.js";
+import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkAction, type WorkItem } from "./store.js";
 import { parseStreamItem, streamAction, streamKey } from "./work-item.js";
 
 /** Options of {@link createRedisEnforcementStore}. */
@@ -136,9 +135,10 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
         });
       }),
     acquire: (lane, limit, nowMs) =>
-      unavailableOnFailure(async () =>
-        Number(await redis.eval(ACQUIRE, 1, k.rate(lane), String(nowMs), String(RATE_WINDOW_MS), String(limit), `${nowMs}-${randomBytes(6).toString("hex")}`)),
-      ),
+      unavailableOnFailure(async () => {
+        const { intervalMs, burst } = paceOf(limit);
+        return Number(await redis.eval(ACQUIRE, 1, k.rate(lane), String(nowMs), String(intervalMs), String(intervalMs * (burst - 1))));
+      }),
     backlog: () =>
       unavailableOnFailure(async () => {
         const [media, room] = await Promise.all([redis.zcard(k.due("media")), redis.zcard(k.due("room"))]);

@@ -72,7 +72,10 @@ export interface EnforcementStore {
   settle(work: ClaimedWork, outcome: SettleOutcome, nowMs: number): Promise<void>;
   /** The given streams whose ban state still has to reach ZEGO. */
   unsettled(streamIds: readonly string[]): Promise<string[]>;
-  /** Takes one call slot of the lane's sliding one-second window: 0, or the ms to wait before asking again. */
+  /**
+   * Takes one call slot of the lane's pace (shared by all instances): 0, or the ms to wait before asking
+   * again. See {@link paceOf}: calls are spread evenly, never more than `limitPerSecond` in any second.
+   */
   acquire(lane: Lane, limitPerSecond: number, nowMs: number): Promise<number>;
   /** Items waiting or in flight. */
   backlog(): Promise<number>;
@@ -84,5 +87,14 @@ export interface EnforcementStore {
 export const CLOSED_TTL_MS = 10 * 60 * 1000;
 /** Callback replay keys are remembered this long (twice ZEGO's 10-minute skew window). */
 export const REPLAY_TTL_MS = 20 * 60 * 1000;
-/** The pacing window. */
-export const RATE_WINDOW_MS = 1000;
+/**
+ * Pacing as a generic cell rate algorithm: one call per `intervalMs`, with a burst of `burst` calls
+ * after a quiet spell. Any one-second window then holds at most `burst + floor(999 / intervalMs)` calls,
+ * which the 5% margin keeps at or below ZEGO's limit even with a few ms of clock skew between instances.
+ * Spreading calls (instead of spending a second's quota at once) keeps each call's batch small and the
+ * wait short under load.
+ */
+export function paceOf(limitPerSecond: number): { intervalMs: number; burst: number } {
+  if (limitPerSecond <= 1) return { intervalMs: 1050, burst: 1 };
+  return { intervalMs: 1050 / (limitPerSecond - 1), burst: 2 };
+}

@@ -75,18 +75,35 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
     let running: Promise<void> | undefined;
     let again = false;
     let pausedUntil = 0;
+    // While work keeps coming, wait for the pace slot before claiming, so each call carries everything
+    // that arrived during the wait; when idle, claim first (the slot is then free anyway).
+    let busy = false;
+    const paced = async () => {
+      for (;;) {
+        const wait = await store.acquire(name, limit, clock.now());
+        if (wait === 0 || stopped) return;
+        await sleep(wait);
+      }
+    };
 
     const step = async (): Promise<number> => {
       const now = clock.now();
       if (pausedUntil > now) return pausedUntil - now;
-      const claimed = await store.claim(name, max, now, tuning.leaseMs, randomBytes(8).toString("hex"));
-      if (!("items" in claimed)) return claimed.nextDueMs === null ? tuning.pollMs : Math.min(tuning.pollMs, Math.max(0, claimed.nextDueMs - now));
-      for (;;) {
-        const wait = await store.acquire(name, limit, clock.now());
-        if (wait === 0 || stopped) break;
-        await sleep(wait);
-      }
+      if (busy) await paced();
       if (stopped) return 0;
+      const claimedAt = clock.now();
+      const claimed = await store.claim(name, max, claimedAt, tuning.leaseMs, randomBytes(8).toString("hex"));
+      if (!("items" in claimed)) {
+        busy = false;
+        return claimed.nextDueMs === null ? tuning.pollMs : Math.min(tuning.pollMs, Math.max(0, claimed.nextDueMs - claimedAt));
+      }
+      if (!busy) await paced();
+      busy = true;
+      if (stopped) {
+        // Hand the items back at once rather than leaving them to the lease.
+        await store.settle(claimed, { kind: "retry", dueMs: clock.now() }, clock.now());
+        return 0;
+      }
       const started = clock.now();
       const result = await call(claimed);
       const at = clock.now();
