@@ -55,7 +55,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
     }
   };
 
-  return {
+  const store: EnforcementStore = {
     async intend(roomId, nowMs) {
       ticket += 1;
       intents.set(roomId, { ticket, atMs: nowMs });
@@ -221,7 +221,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       return due.media.size + due.room.size;
     },
     async view(roomId) {
-      const rec = await this.read(roomId);
+      const rec = await store.read(roomId);
       return {
         liveStreams: [...rec.live].sort((x, y) => (x.streamId < y.streamId ? -1 : 1)),
         bannedStreamIds: rec.banned.map((b) => b.streamId).sort(),
@@ -231,4 +231,5 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       for (const m of [records, live, closed, banned, streams, kicks, intents, replays]) m.clear();
     },
   };
+  return store;
 }

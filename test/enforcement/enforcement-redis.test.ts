@@ -71,6 +71,10 @@ describe("enforcement shared through Redis (two instances)", () => {
     const c = await start("enf-c");
     const b = servers[1]!;
     await c.gql(GRANT, { roomId: "k-seq", userId: "carol", streamIds: ["k-seq-s"] }, "service");
+    // A callback received by C is seen by B.
+    await postZegoCallback(c.server.url, CALLBACK_SECRET, streamEvent("create", "k-seq", "carol", "k-seq-s"));
+    const seen = await b.gql<{ room: { liveStreams: Array<{ streamId: string; userId: string }> } }>(`query { room(roomId: "k-seq") { liveStreams { streamId userId } } }`, {}, "service");
+    expect(seen.data!.room.liveStreams).toEqual([{ streamId: "k-seq-s", userId: "carol" }]);
     await b.gql(REVOKE, { roomId: "k-seq", userId: "carol" }, "service");
     await fake.waitFor((x) => x.action === "ForbidRTCStreams" && x.streamIds.includes("k-seq-s") && x.code === 0);
     await c.gql(GRANT, { roomId: "k-seq", userId: "carol", streamIds: ["k-seq-s"] }, "service");
