@@ -3,6 +3,7 @@ import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { signUserJwt } from "../../src/auth/dev-jwt.js";
 import type { Clock } from "../../src/clock/clock.js";
+import type { EnforcementTuning } from "../../src/enforcement/tuning.js";
 import { loadConfig } from "../../src/config/config.js";
 import type { Logger } from "../../src/log/logger.js";
 import type { Backends } from "../../src/server/backends.js";
@@ -47,6 +48,7 @@ export interface StartOptions {
   backends?: Backends;
   /** Names the instance's Redis connections. */
   instanceName?: string;
+  enforcementTuning?: Partial<EnforcementTuning>;
 }
 
 /** Starts a real server on a free port with known credentials. */
@@ -67,6 +69,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.backends === undefined ? {} : { backends: options.backends }),
     ...(options.instanceName === undefined ? {} : { instanceName: options.instanceName }),
+    ...(options.enforcementTuning === undefined ? {} : { enforcementTuning: options.enforcementTuning }),
   });
   await server.start();
   const url = `${server.url}/graphql`;
