@@ -23,6 +23,11 @@ function userIdOf(ctx: GraphQLContext): string {
   return ctx.viewer.userId;
 }
 
+/** The caller's JWT expiry in ms (users only): tokens and streams do not outlive it. */
+function credentialExpiry(ctx: GraphQLContext): { credentialExpiresAtMs?: number } {
+  return ctx.viewer?.kind === "USER" && ctx.viewer.expiresAt > 0 ? { credentialExpiresAtMs: ctx.viewer.expiresAt * 1000 } : {};
+}
+
 /** The room a user asks for; without one, a basic token, which only ALLOW_BASIC_TOKENS permits. */
 function requestedRoomId(ctx: GraphQLContext, value: string | null | undefined): string | null {
   if (value !== null && value !== undefined) return assertRoomId(value);
@@ -117,7 +122,7 @@ builder.mutationType({
       resolve: async (_root, args, ctx) => {
         const userId = userIdOf(ctx);
         const { issuer, issueLimit } = ctx.services;
-        const ttl = issuer.ttl(args.effectiveTimeInSeconds);
+        const ttl = issuer.capTtl(issuer.ttl(args.effectiveTimeInSeconds), credentialExpiry(ctx).credentialExpiresAtMs);
         const roomId = requestedRoomId(ctx, args.roomId);
         await issueLimit.consume(userId);
         return issuer.issue(userId, roomId, ttl);
@@ -171,7 +176,16 @@ builder.subscriptionType({
       authScopes: { user: true },
       description: "Fresh tokens for the caller in a room (or basic tokens without roomId): at once if needed, before expiry, and on every privilege change.",
       args: { roomId: t.arg.string({ required: false }) },
-      subscribe: (_root, args, ctx) => ctx.services.hub.subscribe(userIdOf(ctx), requestedRoomId(ctx, args.roomId)),
+      subscribe: (_root, args, ctx) => {
+        const userId = userIdOf(ctx);
+        const roomId = requestedRoomId(ctx, args.roomId);
+        const { hub, issueLimit } = ctx.services;
+        return hub.subscribe(userId, roomId, {
+          ...credentialExpiry(ctx),
+          // The first token is minted at the user's request: it counts against their limit like issueToken.
+          chargeInitial: () => issueLimit.consume(userId),
+        });
+      },
       resolve: (item: TokenRenewal | RenewalEnded) => {
         if ("ended" in item) throw item.ended;
         return item;

@@ -124,7 +124,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     random,
     onMint: (kind) => metrics.tokenIssued(kind),
   });
-  const hub = createRenewalHub({ issuer, bus, clock, logger, onPush: (r) => metrics.tokenPushed(r.reason, r.changeCommittedAtMs, clock.now()) });
+  const hub = createRenewalHub({ issuer, bus, clock, logger, onPush: (r) => metrics.tokenPushed(r.reason, r.changeCommittedAtMs, clock.now()), maxSubscriptionsPerUser: config.maxSubscriptionsPerUser });
   const limiterBase = { durationSeconds: 60, prefix: config.redisPrefix, ...(backends.redis === undefined ? {} : { redis: backends.redis }) };
   const services: Services = {
     config,

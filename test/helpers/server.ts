@@ -23,7 +23,7 @@ export interface TestServer {
   readonly server: TokenServer;
   readonly url: string;
   readonly wsUrl: string;
-  /** A user JWT valid for `ttlSeconds` (default 1 h) from the server clock's now. */
+  /** A user JWT valid for `ttlSeconds` (default 24 h, longer than any default token) from the server clock's now. */
   jwt(userId: string, ttlSeconds?: number): Promise<string>;
   /** POSTs a GraphQL operation; `as` is a user ID, "service", or nothing (anonymous). */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, as?: string): Promise<GqlResult<T>>;
@@ -76,7 +76,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   const wsUrl = url.replace(/^http/, "ws");
   const clients: Client[] = [];
   const nowMs = () => (options.clock ?? { now: Date.now }).now();
-  const jwt = (userId: string, ttlSeconds = 3600) => signUserJwt({ secret: TEST_SECRETS.jwtSecret, userId, ttlSeconds, nowMs: nowMs() });
+  const jwt = (userId: string, ttlSeconds = 86400) => signUserJwt({ secret: TEST_SECRETS.jwtSecret, userId, ttlSeconds, nowMs: nowMs() });
   const headersFor = async (as?: string): Promise<Record<string, string>> => {
     if (as === undefined) return {};
     if (as === "service") return { "x-api-key": TEST_SECRETS.apiKey };
