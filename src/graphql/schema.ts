@@ -58,7 +58,12 @@ function inspection(decoded: DecodedToken04 | undefined, error: TokenError | und
   };
 }
 
-const change = (ctx: GraphQLContext, roomId: string, raw: RawRoomChange) => ctx.services.rooms.change(roomId, raw);
+async function change(ctx: GraphQLContext, roomId: string, raw: RawRoomChange) {
+  const room = await ctx.services.rooms.change(roomId, raw);
+  // An audit line per game-server change, carrying the API key's name (from the request logger).
+  ctx.logger.info("room changed", { operation: raw.kind, roomId: room.roomId, version: room.version });
+  return room;
+}
 
 builder.queryType({
   fields: (t) => ({

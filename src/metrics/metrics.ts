@@ -9,6 +9,8 @@ export interface Metrics {
   tokenIssued(kind: TokenKind): void;
   tokenPushed(reason: string, changeCommittedAtMs: number | undefined, nowMs: number): void;
   authFailure(transport: "http" | "ws"): void;
+  /** A game server authenticated with the API key of this name (never the key itself). */
+  serviceAuthenticated(keyName: string, transport: "http" | "ws"): void;
   /** A ZEGO server API call and how it ended (ok, rate_limited, retry, auth_failed, rejected). */
   enforcementRequest(action: string, result: string): void;
   /** Seconds from a committed room change to ZEGO's answer enforcing it. */
@@ -36,6 +38,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
   const issued = new Counter({ name: "zts_tokens_issued_total", help: "Tokens minted, by kind (basic or room).", labelNames: ["kind"], registers: [registry] });
   const pushes = new Counter({ name: "zts_token_pushes_total", help: "Tokens pushed to subscribers, by reason.", labelNames: ["reason"], registers: [registry] });
   const authFailures = new Counter({ name: "zts_auth_failures_total", help: "Rejected credentials, by transport.", labelNames: ["transport"], registers: [registry] });
+  const serviceAuths = new Counter({
+    name: "zts_service_authentications_total",
+    help: "Game-server authentications, by API key name and transport.",
+    labelNames: ["key", "transport"],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: "zts_push_latency_seconds",
     help: "From a committed room change to the push of the resulting token leaving this server.",
@@ -95,6 +103,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
       if (committedAt !== undefined && now >= committedAt) latency.observe((now - committedAt) / 1000);
     },
     authFailure: (transport) => authFailures.inc({ transport }),
+    serviceAuthenticated: (key, transport) => serviceAuths.inc({ key, transport }),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

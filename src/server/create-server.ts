@@ -16,6 +16,7 @@ import { createRedisEnforcementStore } from "../enforcement/redis-store.js";
 import { DEFAULT_ENFORCEMENT_TUNING, zegoLimits, type EnforcementTuning } from "../enforcement/tuning.js";
 import { createZegoServerApi } from "../zego/server-api.js";
 import { createAuthGate } from "./auth-gate.js";
+import { createClientIpResolver } from "./client-ip.js";
 import { createBackends, type Backends } from "./backends.js";
 import { createHttpHandler, MAX_REQUEST_BODY_BYTES } from "./http-handler.js";
 import { attachWebSocketServer } from "./ws-server.js";
@@ -140,7 +141,8 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     createRateLimiter({ ...limiterBase, name: "authfail", points: config.authFailureLimitPerMinute }),
     metrics,
   );
-  const yoga = createTokenYoga({ services, gate, production: config.production, logger });
+  const clientIp = createClientIpResolver(config.trustedProxies);
+  const yoga = createTokenYoga({ services, gate, clientIp, production: config.production, logger });
   const zegoCallback =
     enforcer === undefined || config.callbackSecret === undefined
       ? undefined
@@ -148,7 +150,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const http: Server = createServer(
     createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, ...(zegoCallback === undefined ? {} : { zegoCallback }) }),
   );
-  const ws = attachWebSocketServer({ http, yoga, gate, clock, logger });
+  const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger });
 
   let port = 0;
   let stopped = false;
