@@ -26,7 +26,13 @@ export const WS_LIMITS = Object.freeze({
 });
 
 /** Close codes used besides graphql-ws's own. */
-export const CLOSE = Object.freeze({ FORBIDDEN: 4403, TOO_MANY_REQUESTS: 4429, GOING_AWAY: 1001 });
+export const CLOSE = Object.freeze({
+  FORBIDDEN: 4403,
+  /** Try Again Later: graphql-ws clients retry it (4429 would be fatal to them). */
+  TRY_AGAIN_LATER: 1013,
+  GOING_AWAY: 1001,
+  INTERNAL_ERROR: 1011,
+});
 
 /** Options of {@link attachWebSocketServer}. */
 export interface WebSocketOptions {
@@ -73,7 +79,7 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
         try {
           viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, options.clientIp(ctx.extra.request), "ws");
         } catch (e) {
-          if (e instanceof RateLimitedError) socket.close(CLOSE.TOO_MANY_REQUESTS, "Too Many Requests");
+          if (e instanceof RateLimitedError) socket.close(CLOSE.TRY_AGAIN_LATER, "Try Again Later");
           logger.info("websocket refused", { reason: e instanceof RateLimitedError ? "rate-limited" : "unauthenticated" });
           return false;
         }
@@ -118,6 +124,17 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
     },
     wss,
   );
+  // graphql-ws reports socket errors (an oversized message, a bad frame) with console.error and a stack
+  // trace: replace its listener, so every log line stays one JSON line and nobody can flood stderr.
+  wss.on("connection", (socket: WebSocket) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (e: Error & { code?: string }) => {
+      options.logger.warn("websocket error", { error: e.name, code: e.code ?? "unknown" });
+      if (socket.readyState === socket.OPEN) socket.close(CLOSE.INTERNAL_ERROR, "Internal server error");
+    });
+  });
+  wss.removeAllListeners("error");
+  wss.on("error", (e: Error) => options.logger.error("websocket server error", { error: e.name }));
 
   return {
     async close() {

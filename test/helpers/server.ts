@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/config/config.js";
 import type { Logger } from "../../src/log/logger.js";
 import type { Backends } from "../../src/server/backends.js";
 import { createTokenServer, type TokenServer } from "../../src/server/create-server.js";
+import type { ConnectionLimits } from "../../src/server/connection-limits.js";
 
 /** Recognisable test credentials (the leak tests search for them). */
 export const TEST_SECRETS = {
@@ -49,6 +50,7 @@ export interface StartOptions {
   /** Names the instance's Redis connections. */
   instanceName?: string;
   enforcementTuning?: Partial<EnforcementTuning>;
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** Starts a real server on a free port with known credentials. */
@@ -70,6 +72,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     ...(options.backends === undefined ? {} : { backends: options.backends }),
     ...(options.instanceName === undefined ? {} : { instanceName: options.instanceName }),
     ...(options.enforcementTuning === undefined ? {} : { enforcementTuning: options.enforcementTuning }),
+    ...(options.connectionLimits === undefined ? {} : { connectionLimits: options.connectionLimits }),
   });
   await server.start();
   const url = `${server.url}/graphql`;
