@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAuthenticator } from "../auth/authenticator.js";
 import { systemClock, type Clock } from "../clock/clock.js";
@@ -164,6 +164,15 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, ...(zegoCallback === undefined ? {} : { zegoCallback }) }),
   );
   connections = applyConnectionLimits(http, limits, isTrustedProxy(config.trustedProxies), logger);
+  // SSE streams are cut, not completed, on shutdown: `event: complete` tells graphql-sse clients the
+  // subscription is over for good, while a dropped stream makes them reconnect (to the next instance).
+  const eventStreams = new Set<ServerResponse>();
+  http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const accept = req.headers.accept;
+    if (accept === undefined || !accept.includes("text/event-stream")) return;
+    eventStreams.add(res);
+    res.once("close", () => eventStreams.delete(res));
+  });
   const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger });
 
   let port = 0;
@@ -196,6 +205,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       if (stopped) return;
       stopped = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      for (const res of eventStreams) res.destroy();
       await enforcer?.stop();
       await ws.close();
       await hub.stop();
