@@ -22,7 +22,13 @@ export function classify(error: unknown): { code: ErrorCode; message: string; ex
   if (error instanceof AccessDeniedError) return { code: ErrorCode.FORBIDDEN, message: error.message };
   if (error instanceof UnavailableError) return { code: ErrorCode.UNAVAILABLE, message: error.message };
   if (error instanceof RateLimitedError) {
-    return { code: ErrorCode.RATE_LIMITED, message: error.message, extensions: { retryAfterSeconds: error.retryAfterSeconds } };
+    // `http` steers the HTTP status (429 + Retry-After); transports strip it from the payload.
+    const retryAfter = error.retryAfterSeconds;
+    return {
+      code: ErrorCode.RATE_LIMITED,
+      message: error.message,
+      extensions: { retryAfterSeconds: retryAfter, http: { status: 429, headers: { "retry-after": String(retryAfter) } } },
+    };
   }
   return undefined;
 }

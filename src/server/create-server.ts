@@ -17,6 +17,7 @@ import { DEFAULT_ENFORCEMENT_TUNING, zegoLimits, type EnforcementTuning } from "
 import { createZegoServerApi } from "../zego/server-api.js";
 import { createAuthGate } from "./auth-gate.js";
 import { createClientIpResolver, isTrustedProxy } from "./client-ip.js";
+import { createCors } from "./cors.js";
 import { applyConnectionLimits, DEFAULT_CONNECTION_LIMITS, timeoutCheckIntervalMs, type ConnectionLimits } from "./connection-limits.js";
 import { createBackends, type Backends } from "./backends.js";
 import { createHttpHandler, MAX_REQUEST_BODY_BYTES } from "./http-handler.js";
@@ -37,6 +38,8 @@ export interface TokenServerOptions {
   readonly backends?: Backends;
   /** Names this instance's Redis connections in CLIENT LIST; default random. */
   readonly instanceName?: string;
+  /** Serve JSON POSTs through the fast path (default true); tests turn it off to compare with Yoga. */
+  readonly fastPath?: boolean;
   /** Connection timeouts and caps; defaults {@link DEFAULT_CONNECTION_LIMITS} and MAX_CONNECTIONS_PER_IP. */
   readonly connectionLimits?: Partial<ConnectionLimits>;
   /** Timing of revocation enforcement (tests shorten it); default {@link DEFAULT_ENFORCEMENT_TUNING}. */
@@ -161,7 +164,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnectionsPerIp: config.maxConnectionsPerIp, ...options.connectionLimits };
   const http: Server = createServer(
     { connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
-    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, ...(zegoCallback === undefined ? {} : { zegoCallback }) }),
+    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors: createCors(config.corsOrigins), fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }) }),
   );
   connections = applyConnectionLimits(http, limits, isTrustedProxy(config.trustedProxies), logger);
   // SSE streams are cut, not completed, on shutdown: `event: complete` tells graphql-sse clients the

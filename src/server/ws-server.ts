@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import { randomUUID } from "node:crypto";
-import type { ExecutionArgs } from "graphql";
+import type { ExecutionArgs, GraphQLFormattedError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -58,6 +58,17 @@ interface Connection {
   logger: Logger;
   operations: Set<string>;
   expiry?: Timer;
+}
+
+function withoutHttp(error: GraphQLFormattedError): GraphQLFormattedError {
+  const json = "toJSON" in error && typeof error.toJSON === "function" ? (error.toJSON() as GraphQLFormattedError) : error;
+  if (json.extensions === undefined || !("http" in json.extensions)) return json;
+  const { http: _http, ...extensions } = json.extensions;
+  return { ...json, extensions };
+}
+
+function withoutHttpExtensions<T extends { errors?: readonly GraphQLFormattedError[] }>(result: T): T {
+  return result.errors === undefined ? result : { ...result, errors: result.errors.map(withoutHttp) };
 }
 
 type Execute = (args: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]["execute"]>>;
@@ -119,6 +130,9 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
           rootValue: { execute, subscribe },
         };
       },
+      // `extensions.http` steers HTTP statuses; it means nothing over a socket, so it never goes out.
+      onNext: (_ctx, _id, _payload, _args, result) => withoutHttpExtensions(result),
+      onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
       execute: (args) => (args.rootValue as { execute: Execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: Execute }).subscribe(args),
     },

@@ -101,6 +101,8 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
   return createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: "/graphql",
+    // CORS is answered in one place (src/server/cors.ts) for every path.
+    cors: false,
     landingPage: false,
     graphiql: !production,
     batching: false,

@@ -51,6 +51,8 @@ export interface StartOptions {
   instanceName?: string;
   enforcementTuning?: Partial<EnforcementTuning>;
   connectionLimits?: Partial<ConnectionLimits>;
+  /** False: every JSON POST goes through Yoga (to compare it with the fast path). */
+  fastPath?: boolean;
 }
 
 /** Starts a real server on a free port with known credentials. */
@@ -73,6 +75,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     ...(options.instanceName === undefined ? {} : { instanceName: options.instanceName }),
     ...(options.enforcementTuning === undefined ? {} : { enforcementTuning: options.enforcementTuning }),
     ...(options.connectionLimits === undefined ? {} : { connectionLimits: options.connectionLimits }),
+    ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
   });
   await server.start();
   const url = `${server.url}/graphql`;
