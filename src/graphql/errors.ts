@@ -70,7 +70,12 @@ export function normalizeError(error: GraphQLError): GraphQLError {
   const { originalError: _dropped, code, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
   const normalized = typeof code === "string" && KNOWN_CODES.has(code) ? code : ErrorCode.BAD_USER_INPUT;
   // A malformed request (bad JSON, wrong method) is answered with 400 whatever the Accept header.
-  if (code === "BAD_REQUEST") rest["http"] = { status: 400 };
+  // Yoga's own status and headers (405 with Allow for a mutation over GET) are kept, but not its `spec`
+  // flag, which would turn them into 200 under application/json.
+  if (code === "BAD_REQUEST") {
+    const http = (rest["http"] ?? {}) as { status?: number; headers?: Record<string, string> };
+    rest["http"] = { status: http.status ?? 400, ...(http.headers === undefined ? {} : { headers: http.headers }) };
+  }
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     positions: error.positions,
