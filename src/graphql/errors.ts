@@ -3,7 +3,7 @@ import { maskError as yogaMaskError } from "graphql-yoga";
 import { AccessDeniedError, AuthenticationError, RateLimitedError, UnavailableError } from "../errors/service-errors.js";
 import { InvalidArgumentError } from "../token/index.js";
 
-/** GraphQL error codes of DESIGN §3. */
+/** The stable GraphQL error codes every error leaving the server carries in `extensions.code`. */
 export const ErrorCode = {
   UNAUTHENTICATED: "UNAUTHENTICATED",
   FORBIDDEN: "FORBIDDEN",
@@ -62,7 +62,7 @@ export function maskError(error: unknown, message: string): Error {
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
 /**
- * Gives every error leaving the server one of DESIGN's codes: request-shape errors (parse, validation,
+ * Gives every error leaving the server one of the codes of {@link ErrorCode}: request-shape errors (parse, validation,
  * query limits, variables, bad JSON) become BAD_USER_INPUT, and `originalError` details are dropped so
  * no echo of the request (which may hold a credential) goes back.
  */

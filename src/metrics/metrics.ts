@@ -33,7 +33,7 @@ export interface MetricsSources {
   enforcementBacklog?(): Promise<number>;
 }
 
-/** Creates the metrics of DESIGN's operations section, plus Node's process defaults. */
+/** Creates the service's metrics (tokens, pushes, auth, subscriptions, connections, Redis, enforcement), plus Node's process defaults. */
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
