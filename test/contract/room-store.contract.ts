@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RoomChange } from "../../src/rooms/room.js";
+import { ROOM_LIMITS, type RoomChange } from "../../src/rooms/room.js";
+import { InvalidArgumentError } from "../../src/token/index.js";
 import type { IssuedRecord, RoomStore } from "../../src/rooms/store.js";
 
 /** Creates stores over one shared backend (two "instances"), and tears the backend down. */
@@ -23,7 +24,15 @@ export function describeRoomStoreContract(name: string, harness: () => Promise<S
     });
 
     it("returns the empty state for an unknown room", async () => {
-      expect(await a.getRoom("c-unknown")).toEqual({ roomId: "c-unknown", access: "OPEN", members: [], publishers: null, version: 0 });
+      expect(await a.getRoom("c-unknown")).toEqual({ roomId: "c-unknown", access: "OPEN", members: [], publishers: null, version: 0, epoch: "" });
+    });
+
+    it("gives a room a random epoch when it is first stored, and keeps it", async () => {
+      const first = await a.applyChange("c-epoch", { kind: "addMembers", userIds: ["u1"] });
+      expect(first.room.epoch).toMatch(/^[0-9a-f]{16}$/);
+      const second = await b.applyChange("c-epoch", { kind: "addMembers", userIds: ["u2"] });
+      expect(second.room.epoch).toBe(first.room.epoch);
+      expect((await a.applyChange("c-epoch-2", { kind: "addMembers", userIds: ["u1"] })).room.epoch).not.toBe(first.room.epoch);
     });
 
     it("applies changes with a version bump each, visible to every instance; no-ops bump nothing", async () => {
@@ -66,6 +75,17 @@ export function describeRoomStoreContract(name: string, harness: () => Promise<S
       expect(await b.getIssued("u2", "c-rec")).toBeNull();
       await new Promise((r) => setTimeout(r, expiresAt * 1000 - Date.now() + 60));
       expect(await b.getIssued("u1", "c-rec")).toBeNull();
+    });
+
+    it("refuses a change that breaks a room cap with InvalidArgumentError (BAD_USER_INPUT), changing nothing", async () => {
+      const many = Array.from({ length: ROOM_LIMITS.maxListEntries }, (_, i) => `m${i}`);
+      for (let i = 0; i < ROOM_LIMITS.maxMembers / ROOM_LIMITS.maxListEntries; i++) {
+        await a.applyChange("c-cap", { kind: "addMembers", userIds: many.map((u) => `${u}_${i}`) });
+      }
+      const before = await b.getRoom("c-cap");
+      expect(before.members).toHaveLength(ROOM_LIMITS.maxMembers);
+      await expect(b.applyChange("c-cap", { kind: "addMembers", userIds: ["one-too-many"] })).rejects.toBeInstanceOf(InvalidArgumentError);
+      expect(await a.getRoom("c-cap")).toEqual(before);
     });
 
     it("answers ping", async () => {
