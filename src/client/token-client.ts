@@ -1,4 +1,4 @@
-import { createClient, type Client } from "graphql-ws";
+import { createClient, type Client } from "graphql-ws/client";
 import type { RoomEngine, ZegoUser } from "./engines.js";
 import { TokenServiceError, toServiceError } from "./errors.js";
 import { fromGraphQLErrors, postGraphQL, type FetchLike } from "./http.js";
