@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { build } from "esbuild";
@@ -45,8 +45,17 @@ async function startSite(): Promise<Server> {
       return room.token.token;
     };
   </script>`;
+  // examples/web, built as its README says (the real SDK left out: the example runs its stand-in engine).
+  const example = await build({
+    entryPoints: ["examples/web/app.mjs"], bundle: true, format: "esm", write: false,
+    alias: { "zego-token-service/client": "./src/client/index.ts" }, external: ["zego-express-engine-webrtc"],
+  });
+  const exampleJs = example.outputFiles[0]!.text;
+  const exampleHtml = readFileSync("examples/web/index.html", "utf8");
   const server = createServer((req, res) => {
-    if (req.url === "/client.js") res.writeHead(200, { "content-type": "text/javascript" }).end(js);
+    if (req.url === "/example/") res.writeHead(200, { "content-type": "text/html" }).end(exampleHtml);
+    else if (req.url === "/example/dist/app.js") res.writeHead(200, { "content-type": "text/javascript" }).end(exampleJs);
+    else if (req.url === "/client.js") res.writeHead(200, { "content-type": "text/javascript" }).end(js);
     else res.writeHead(200, { "content-type": "text/html" }).end(page);
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
@@ -99,6 +108,26 @@ describe("the client bundle in Chromium", () => {
       await w.client.close();
     });
     expect((await calls()).at(-1)).toEqual(["logoutRoom", "web-1"]);
+    await page.close();
+  });
+
+  it("examples/web joins with its stand-in engine and shows a granted token", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${originOf(site)}/example/`);
+    await page.fill("input[name=url]", t.url);
+    await page.fill("input[name=jwt]", await t.jwt("alice"));
+    await page.fill("input[name=room]", "web-2");
+    await page.click("form button");
+    const log = () => page.textContent("#log").then((s) => s ?? "");
+    await eventually(async () => (await log()).includes("engine.loginRoom(web-2, 04"), 5000, "login in the example");
+    const game = createGameServerClient({ url: t.url, apiKey: TEST_SECRETS.apiKey });
+    await eventually(async () => {
+      if (!(await log()).includes("canPublish=true")) await game.grantPublish({ roomId: "web-2", userId: "alice" });
+      return (await log()).includes("canPublish=true");
+    }, 10_000, "the grant in the example's log");
+    expect(await log()).toMatch(/engine\.renewToken\(04\S*…, web-2\)/);
+    await page.click("#leave");
+    await eventually(async () => (await log()).includes("engine.logoutRoom(web-2)"), 5000, "logout");
     await page.close();
   });
 });
