@@ -1,6 +1,5 @@
-import type { Redis } from "ioredis";
 import { UnavailableError } from "../errors/service-errors.js";
-import { unavailableOnFailure } from "../redis/connection.js";
+import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { applyChange } from "./policy.js";
 import { emptyRoom, type RoomState } from "./room.js";
 import { parseIssuedRecord, parseRoomState, serializeRoomState } from "./room-codec.js";
@@ -9,7 +8,7 @@ import type { RoomStore } from "./store.js";
 /** Options of {@link createRedisRoomStore}. */
 export interface RedisRoomStoreOptions {
   /** The command connection (shared with the bus's publisher). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix, e.g. `zts`. */
   readonly prefix: string;
   /** Uniform [0, 1), for retry back-off; default Math.random. */
