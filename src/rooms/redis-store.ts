@@ -1,5 +1,6 @@
 import { UnavailableError } from "../errors/service-errors.js";
 import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
+import { hashTag } from "../redis/key-slot.js";
 import { applyChange } from "./policy.js";
 import { emptyRoom, type RoomState } from "./room.js";
 import { parseIssuedRecord, parseRoomState, serializeRoomState } from "./room-codec.js";
@@ -31,8 +32,11 @@ const MAX_ATTEMPTS = 200;
 export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore {
   const { redis, prefix } = options;
   const random = options.random ?? Math.random;
-  const roomKey = (roomId: string) => `${prefix}:room:${roomId}`;
-  const issuedKey = (userId: string, roomId: string | null) => (roomId === null ? `${prefix}:basic:${userId}` : `${prefix}:issued:${roomId}:${userId}`);
+  // Every key of a room carries the room as its hash tag, so on a Redis Cluster a room's keys (and its
+  // shard channel) share one slot and each Lua step touches one slot. Basic-token records belong to no
+  // room: their whole key is hashed, spreading them over the shards by user.
+  const roomKey = (roomId: string) => `${prefix}:room:${hashTag(roomId)}`;
+  const issuedKey = (userId: string, roomId: string | null) => (roomId === null ? `${prefix}:basic:${userId}` : `${prefix}:issued:${hashTag(roomId)}:${userId}`);
 
   const readRoom = async (roomId: string): Promise<RoomState> => {
     const json = await redis.hget(roomKey(roomId), "s");
