@@ -1,8 +1,8 @@
-import { UnavailableError } from "../errors/service-errors.js";
+import { UnavailableError, UnconfirmedWriteError } from "../errors/service-errors.js";
 import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { hashTag } from "../redis/key-slot.js";
 import { applyChange } from "./policy.js";
-import { emptyRoom, type RoomState } from "./room.js";
+import { emptyRoom, type ChangeResult, type RoomState } from "./room.js";
 import { parseIssuedRecord, parseRoomState, serializeRoomState } from "./room-codec.js";
 import type { RoomStore } from "./store.js";
 
@@ -14,6 +14,8 @@ export interface RedisRoomStoreOptions {
   readonly prefix: string;
   /** Uniform [0, 1), for retry back-off; default Math.random. */
   readonly random?: () => number;
+  /** Replicas that must confirm a change (`WAIT`) before it is acknowledged; default 0. */
+  readonly waitReplicas?: number;
 }
 
 // Compare-and-set: write the new state only if the stored version is the one the change was computed from.
@@ -23,7 +25,17 @@ if (v or '0') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
 return 1
 `;
+// A write of the state read (the same version), so that WAIT after it confirms the replicas have that
+// state; 0 when the state moved on meanwhile.
+const TOUCH = `
+local v = redis.call('HGET', KEYS[1], 'v')
+if (v or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1])
+return 1
+`;
 const MAX_ATTEMPTS = 200;
+/** How long WAIT may take; below the command timeout, so a slow replica gives UNAVAILABLE, not a hung call. */
+export const WAIT_TIMEOUT_MS = 1000;
 
 /**
  * A {@link RoomStore} in Redis. Changes run the pure policy on the stored state and commit with a Lua
@@ -37,6 +49,22 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
   // room: their whole key is hashed, spreading them over the shards by user.
   const roomKey = (roomId: string) => `${prefix}:room:${hashTag(roomId)}`;
   const issuedKey = (userId: string, roomId: string | null) => (roomId === null ? `${prefix}:basic:${userId}` : `${prefix}:issued:${hashTag(roomId)}:${userId}`);
+
+  const waitReplicas = options.waitReplicas ?? 0;
+
+  /**
+   * Runs a one-key script; with waitReplicas, WAIT follows it in one pipeline on the same connection (on
+   * a cluster, the room's primary), so it counts the replicas that have this very write.
+   */
+  const replicated = async (result: ChangeResult, script: string, key: string, ...args: string[]): Promise<boolean> => {
+    if (waitReplicas === 0) return (await redis.eval(script, 1, key, ...args)) === 1;
+    const replies = await redis.pipeline().eval(script, 1, key, ...args).wait(waitReplicas, WAIT_TIMEOUT_MS).exec();
+    const [[scriptError, ok] = [null, null], [waitError, acked] = [null, null]] = replies ?? [];
+    if (scriptError !== null) throw scriptError;
+    if (ok !== 1) return false;
+    if (waitError !== null || typeof acked !== "number" || acked < waitReplicas) throw new UnconfirmedWriteError(result);
+    return true;
+  };
 
   const readRoom = async (roomId: string): Promise<RoomState> => {
     const json = await redis.hget(roomKey(roomId), "s");
@@ -53,9 +81,13 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
           const before = await readRoom(roomId);
           const result = applyChange(before, change);
-          if (!result.changed) return result;
-          const ok = await redis.eval(CAS, 1, roomKey(roomId), String(before.version), String(result.room.version), serializeRoomState(result.room));
-          if (ok === 1) return result;
+          if (!result.changed && (waitReplicas === 0 || before.version === 0)) return result;
+          // With waitReplicas, a no-op is acknowledged only once the replicas hold the state it saw: it may be
+          // a retry of a change that was stored but not confirmed.
+          const ok = result.changed
+            ? await replicated(result, CAS, roomKey(roomId), String(before.version), String(result.room.version), serializeRoomState(result.room))
+            : await replicated(result, TOUCH, roomKey(roomId), String(before.version));
+          if (ok) return result;
           await new Promise((r) => setTimeout(r, Math.floor(random() * Math.min(50, 2 + attempt))));
         }
         throw new UnavailableError("room is too busy, try again");

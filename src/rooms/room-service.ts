@@ -1,7 +1,8 @@
 import type { EventBus } from "../events/bus.js";
+import { UnconfirmedWriteError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { assertRoomId } from "../token/index.js";
-import type { RoomState } from "./room.js";
+import type { ChangeResult, RoomState } from "./room.js";
 import type { RoomStore } from "./store.js";
 import { validateChange, type RawRoomChange } from "./validate.js";
 
@@ -29,16 +30,30 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
     get: (roomId) => store.getRoom(assertRoomId(roomId)),
     async change(rawRoomId, raw) {
       const { roomId, change } = validateChange(rawRoomId, raw);
-      const result = await store.applyChange(roomId, change);
-      if (result.changed) {
+      const publish = async (result: ChangeResult) => {
+        if (!result.changed) return;
         try {
           await bus.publish({ roomId, userIds: result.affected, version: result.room.version, committedAtMs: now() });
         } catch (e) {
           // The change is stored; subscribers catch up through RESYNC when the bus reconnects.
           logger.warn("room event not published", { error: errorName(e), roomId, version: result.room.version });
         }
+      };
+      let result: ChangeResult;
+      try {
+        result = await store.applyChange(roomId, change);
+      } catch (e) {
+        // Stored on the primary but not confirmed by enough replicas: not acknowledged, yet it is the
+        // state every instance reads now, so subscribers are told.
+        if (e instanceof UnconfirmedWriteError && isChangeResult(e.result)) await publish(e.result);
+        throw e;
       }
+      await publish(result);
       return result.room;
     },
   };
+}
+
+function isChangeResult(value: unknown): value is ChangeResult {
+  return typeof value === "object" && value !== null && "changed" in value && "room" in value && "affected" in value;
 }

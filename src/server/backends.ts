@@ -30,6 +30,7 @@ export async function createBackends(config: Config, clock: Clock, logger: Logge
     return createRedisBackends({
       target: config.redis,
       prefix: config.redisPrefix,
+      waitReplicas: config.redisWaitReplicas,
       logger,
       ...(options.clientName === undefined ? {} : { clientName: options.clientName }),
     });

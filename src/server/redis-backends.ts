@@ -16,6 +16,8 @@ export type RedisBackendsOptions = {
   readonly logger: Logger;
   /** Names this instance's connections in CLIENT LIST (`<name>-commands`, `<name>-subscriber`); default random. */
   readonly clientName?: string;
+  /** Replicas that must confirm each room change (`WAIT`); default 0. */
+  readonly waitReplicas?: number;
 } & ({ readonly target: RedisTarget } | { readonly url: string });
 
 const CONNECT_WAIT_MS = 3000;
@@ -53,7 +55,7 @@ export async function createRedisBackends(options: RedisBackendsOptions): Promis
     bus = createRedisEventBus({ publisher: command, subscriber, prefix, logger });
     closers.push(() => closeRedis(command), () => closeRedis(subscriber));
   }
-  const store = createRedisRoomStore({ redis: commands, prefix });
+  const store = createRedisRoomStore({ redis: commands, prefix, waitReplicas: options.waitReplicas ?? 0 });
   return {
     kind: "redis",
     redis: commands,
