@@ -16,6 +16,8 @@ export interface RedisProcess {
   kill(): Promise<void>;
   /** True until killed. */
   alive(): boolean;
+  /** Starts a killed process again on the same port and config (a cluster node rejoins, a sentinel-managed one is re-pointed). */
+  restart(): Promise<void>;
 }
 
 /** A 3-primary, 3-replica Redis Cluster on loopback. */
@@ -85,28 +87,39 @@ async function spawnRedis(port: number, dir: string, config: string, sentinel: b
   const file = join(dir, `redis-${port}.conf`);
   writeFileSync(file, config);
   const args = sentinel ? [file, "--sentinel"] : [file];
-  const proc: ChildProcess = spawn("redis-server", args, { stdio: "ignore" });
-  proc.once("error", () => undefined);
-  let dead = false;
-  proc.once("exit", () => {
-    dead = true;
-  });
   const admin = adminClient(port);
-  await until(`redis on port ${port}`, 10_000, async () => {
-    if (dead) throw new Error(`redis-server on port ${port} exited`);
-    if (admin.status === "wait") await admin.connect();
-    return (await admin.ping()) === "PONG" ? true : undefined;
-  });
+  let proc: ChildProcess | undefined;
+  let dead = true;
+  const launch = async () => {
+    const p = spawn("redis-server", args, { stdio: "ignore" });
+    proc = p;
+    dead = false;
+    p.once("error", () => undefined);
+    p.once("exit", () => {
+      if (proc === p) dead = true;
+    });
+    await until(`redis on port ${port}`, 10_000, async () => {
+      if (dead) throw new Error(`redis-server on port ${port} exited`);
+      if (admin.status === "wait") await admin.connect();
+      return (await admin.ping()) === "PONG" ? true : undefined;
+    });
+  };
+  await launch();
   return {
     port,
     address: `127.0.0.1:${port}`,
     admin,
     alive: () => !dead,
     async kill() {
-      if (dead) return;
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGKILL");
+      const p = proc;
+      if (dead || p === undefined) return;
+      const exited = new Promise((r) => p.once("exit", r));
+      p.kill("SIGKILL");
       await exited;
+    },
+    async restart() {
+      if (!dead) throw new Error(`redis-server on port ${port} is still running`);
+      await launch();
     },
   };
 }
