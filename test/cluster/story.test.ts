@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeToken04 } from "../../src/index.js";
 import { keySlot } from "../../src/redis/key-slot.js";
-import { startRedisCluster, type TestRedisCluster } from "../helpers/redis-cluster.js";
+import { startRedisCluster, type RedisProcess, type TestRedisCluster } from "../helpers/redis-cluster.js";
 import { eventually, startTestServer, subscribe, TEST_SECRETS, type SubscriptionQueue, type TestServer } from "../helpers/server.js";
 import { GRANT, ISSUE, RENEWED, ROOM, SET_PUBLISHERS, type RenewedResult, type TokenShape } from "../service/ops.js";
 
@@ -103,6 +103,46 @@ describe("two instances on a Redis Cluster", () => {
     for (const s of subs) s.dispose();
   });
 });
+
+describe("resharding", () => {
+  it("after the room's slot moves to another primary, the subscriber follows it and holds the latest state", async () => {
+    const room = "cl-move";
+    const key = `story:room:{${room}}`;
+    const channel = `story:events:{${room}}`;
+    const sub = subscribe<RenewedResult>(await b.ws("carol"), RENEWED, { roomId: room });
+    await sub.next();
+    expect((await a.gql(GRANT, { roomId: room, userId: "carol", streamIds: ["m1"] }, "service")).errors).toBeUndefined();
+    expect((await sub.next()).data!.tokenRenewed.token.streamIds).toEqual(["m1"]);
+
+    const from = await cluster.primaryFor(key);
+    const to = (await cluster.primaries()).find((p) => p !== from)!;
+    await migrateSlot(keySlot(key), from, to);
+    await eventually(async () => (await cluster.primaryFor(key)) === to, 3000, "every node to see the move");
+
+    const started = Date.now();
+    expect((await a.gql(GRANT, { roomId: room, userId: "carol", streamIds: ["m2"] }, "service")).errors).toBeUndefined();
+    let latest: string[] | null = null;
+    while (JSON.stringify(latest) !== JSON.stringify(["m2"])) latest = (await sub.next(7000)).data!.tokenRenewed.token.streamIds;
+    expect(Date.now() - started).toBeLessThan(7000);
+    await eventually(async () => ((await to.admin.pubsub("SHARDCHANNELS")) as string[]).includes(channel), 3000, "the channel on the new primary");
+    expect(await to.admin.exists(key, `story:issued:{${room}}:carol`)).toBe(2);
+    sub.dispose();
+  });
+});
+
+/** Moves one slot with its keys between primaries, the way `redis-cli --cluster reshard` does. */
+async function migrateSlot(slot: number, from: RedisProcess, to: RedisProcess): Promise<void> {
+  const fromId = (await from.admin.cluster("MYID")) as string;
+  const toId = (await to.admin.cluster("MYID")) as string;
+  await to.admin.cluster("SETSLOT", slot, "IMPORTING", fromId);
+  await from.admin.cluster("SETSLOT", slot, "MIGRATING", toId);
+  for (;;) {
+    const keys = (await from.admin.cluster("GETKEYSINSLOT", slot, 100)) as string[];
+    if (keys.length === 0) break;
+    await from.admin.migrate("127.0.0.1", to.port, "", 0, 5000, "KEYS", ...keys);
+  }
+  for (const node of await cluster.primaries()) await node.admin.cluster("SETSLOT", slot, "NODE", toId);
+}
 
 describe("rate limits on a Redis Cluster", () => {
   it("hold across instances", async () => {
