@@ -1,5 +1,4 @@
 import type { Cluster } from "ioredis";
-import { UnavailableError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { hashTag } from "../redis/key-slot.js";
 import { unavailableOnFailure } from "../redis/connection.js";
@@ -88,8 +87,9 @@ export function createShardedRedisEventBus(options: ShardedRedisEventBusOptions)
       };
     },
     listenerCount: () => registry.count(),
+    // The cluster answering is enough: one shard failing over (its subscriptions under repair) must not
+    // take every instance out of rotation.
     async ping() {
-      if (!subscriber.healthy()) throw new UnavailableError("event bus is unavailable");
       await unavailableOnFailure(async () => {
         await publisher.ping();
       });

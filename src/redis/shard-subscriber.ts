@@ -26,10 +26,6 @@ export interface ShardSubscriber {
   subscribe(channel: string): Promise<void>;
   /** SUNSUBSCRIBEs (with the channel named; never the no-argument form). */
   unsubscribe(channel: string): void;
-  /** False from a lost subscription until every wanted channel is subscribed again. */
-  healthy(): boolean;
-  /** Channels wanted (for tests and metrics). */
-  channels(): string[];
   stop(): Promise<void>;
 }
 
@@ -222,8 +218,6 @@ export function createShardSubscriber(options: ShardSubscriberOptions): ShardSub
         sub.redis.sunsubscribe(channel).catch((e: unknown) => logger.warn("sunsubscribe failed", { error: errorName(e) }));
       }
     },
-    healthy: () => !damaged,
-    channels: () => [...wanted],
     async stop() {
       stopped = true;
       cluster.off("refresh", onRefresh);
