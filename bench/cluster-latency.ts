@@ -1,8 +1,9 @@
-// Benchmark 6: cross-instance push latency on a Redis Cluster, beside one Redis in the same run. Two
+// Benchmark 6: cross-instance push latency on a Redis Cluster, beside one Redis in the same run. Three
 // service instances (separate processes); grantPublish/revokePublish at a fixed rate on A, subscribers
 // on B (a separate client process): latency from the mutation's response to the push's arrival. Each
 // backend also yields the unit costs docs/SCALING.md builds on: service CPU per change on the writing
-// instance, per push on the subscribing one, and Redis CPU per change (INFO commandstats on primaries).
+// instance, per push on the subscribing one, per event on an instance where nobody is affected (C), and
+// Redis CPU per change (INFO commandstats and process CPU of the primaries).
 import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { readProcessEnv } from "../src/config/env.js";
@@ -84,6 +85,7 @@ interface Result {
   readonly pushes: number;
   readonly cpuPerChangeA: number;
   readonly cpuPerPushB: number;
+  readonly cpuPerEventC: number;
   readonly redisPerChange: number;
   readonly redisProcessPerChange: number;
   readonly commands: Array<{ command: string; calls: number; usec: number }>;
@@ -91,11 +93,15 @@ interface Result {
 
 async function run(name: string, backendEnv: Record<string, string>, primaries: () => Promise<number[]>): Promise<Result> {
   const serverEnv = { ...BENCH_ENV, ...backendEnv, TOKEN_TTL_SECONDS: "3600" };
-  const [a, b] = await Promise.all([startProcess("src/cli/start.ts", serverEnv), startProcess("src/cli/start.ts", serverEnv)]);
+  const launch = () => startProcess("src/cli/start.ts", serverEnv);
+  const [a, b, c] = await Promise.all([launch(), launch(), launch()]);
   let subs: LineProcess | undefined;
+  let bystanders: LineProcess | undefined;
   try {
     subs = startLines("bench/clients/subscribers.ts", { ...BENCH_ENV, WS_URLS: `${b.url.replace(/^http/, "ws")}/graphql`, SUBSCRIBERS: String(users), USER_OFFSET: "0", PUSHES: "1" });
-    await subs.waitFor("connected");
+    // Users in the same rooms on C whose privileges never change: C receives every event and pushes nothing.
+    bystanders = startLines("bench/clients/subscribers.ts", { ...BENCH_ENV, WS_URLS: `${c.url.replace(/^http/, "ws")}/graphql`, SUBSCRIBERS: String(users), USER_OFFSET: String(users), PUSHES: "1" });
+    await Promise.all([subs.waitFor("connected"), bystanders.waitFor("connected")]);
     const s = subs;
     const roomOf = (i: number) => `bench-room-${i % 100}`;
     // Warm-up: every room written once, so the run measures steady state.
@@ -109,7 +115,7 @@ async function run(name: string, backendEnv: Record<string, string>, primaries: 
     const idleStart = performance.now();
     await new Promise((r) => setTimeout(r, 1000));
     const idlePerMs = ((await redisCpuMs(ports)) - idle0) / (performance.now() - idleStart);
-    const [cpuA0, cpuB0, redis0, redisCpu0, lines0] = [cpuMs(a), cpuMs(b), await commandStats(ports), await redisCpuMs(ports), s.lines.length];
+    const [cpuA0, cpuB0, cpuC0, redis0, redisCpu0, lines0] = [cpuMs(a), cpuMs(b), cpuMs(c), await commandStats(ports), await redisCpuMs(ports), s.lines.length];
     const interval = 1000 / rate;
     const start = performance.now();
     const pending: Array<Promise<void>> = [];
@@ -158,14 +164,15 @@ async function run(name: string, backendEnv: Record<string, string>, primaries: 
       pushes,
       cpuPerChangeA: ((cpuMs(a) - cpuA0) * 1000) / mutations,
       cpuPerPushB: ((cpuMs(b) - cpuB0) * 1000) / Math.max(1, pushes),
+      cpuPerEventC: ((cpuMs(c) - cpuC0) * 1000) / mutations,
       redisPerChange: commands.reduce((sum, c) => sum + c.usec, 0),
       redisProcessPerChange,
       commands,
     };
     return result;
   } finally {
-    await subs?.stop();
-    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([subs?.stop(), bystanders?.stop()]);
+    await Promise.all([a.stop(), b.stop(), c.stop()]);
   }
 }
 
@@ -182,12 +189,12 @@ try {
 }
 
 console.log(`# cluster push latency: ${await machineLine()}`);
-console.log(`# two instances (separate processes); ${users} subscribers on B in 100 rooms; grant/revoke on A at ${rate}/s, ${mutations} mutations per backend`);
-console.log("| backend | achieved rate | response -> push p50 / p99 / max | not seen in 2 s | service CPU per change (A) | per push (B) | Redis per change: in commands / process CPU |");
-console.log("|---|---:|---:|---:|---:|---:|---:|");
+console.log(`# three instances (separate processes); ${users} subscribers on B in 100 rooms, ${users} more in the same rooms on C (never affected); grant/revoke on A at ${rate}/s, ${mutations} mutations per backend`);
+console.log("| backend | achieved rate | response -> push p50 / p99 / max | not seen in 2 s | service CPU per change (A) | per push (B) | per event, nobody affected (C) | Redis per change: in commands / process CPU |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of results) {
   console.log(
-    `| ${r.name} | ${r.achieved.toFixed(0)}/s | ${percentile(r.latencies, 50)} / ${percentile(r.latencies, 99)} / ${r.latencies.at(-1)} ms | ${r.lost} | ${r.cpuPerChangeA.toFixed(0)} µs | ${r.cpuPerPushB.toFixed(0)} µs | ${r.redisPerChange.toFixed(1)} / ${r.redisProcessPerChange.toFixed(0)} µs |`,
+    `| ${r.name} | ${r.achieved.toFixed(0)}/s | ${percentile(r.latencies, 50)} / ${percentile(r.latencies, 99)} / ${r.latencies.at(-1)} ms | ${r.lost} | ${r.cpuPerChangeA.toFixed(0)} µs | ${r.cpuPerPushB.toFixed(0)} µs | ${r.cpuPerEventC.toFixed(0)} µs | ${r.redisPerChange.toFixed(1)} / ${r.redisProcessPerChange.toFixed(0)} µs |`,
   );
 }
 console.log("\nRedis commands per change on the primaries (calls, µs):");

@@ -42,6 +42,9 @@ export function nodeOptions(name: string, offlineQueue: boolean): RedisOptions {
     autoResubscribe: true,
     retryStrategy: (times) => Math.min(50 * times, 1000),
     connectionName: name,
+    // A SUBSCRIBE issued while a subscriber connection is (re)connecting is written during the handshake,
+    // which makes the ready check's INFO fail and drops the connection; subscribers skip the check.
+    ...(offlineQueue ? { enableReadyCheck: false, disableClientInfo: true } : {}),
   };
 }
 

@@ -88,11 +88,16 @@ export function createShardSubscriber(options: ShardSubscriberOptions): ShardSub
       connectionName: options.name,
       lazyConnect: false,
       keepAlive: 10_000,
-      connectTimeout: 1000,
+      connectTimeout: 2000,
       // No reconnects of its own: a dropped connection is replaced by the repair loop, on whichever
       // primary serves the channels by then.
       retryStrategy: () => null,
       autoResubscribe: false,
+      // ioredis writes SSUBSCRIBE (a "loading"-flagged command) while still handshaking; the INFO of its
+      // ready check then fails ("Connection in subscriber mode") and the connection is dropped. Without the
+      // check (and the asynchronous CLIENT SETINFO) nothing but SSUBSCRIBE/SUNSUBSCRIBE is ever sent.
+      enableReadyCheck: false,
+      disableClientInfo: true,
       enableOfflineQueue: true,
       maxRetriesPerRequest: 0,
     });
