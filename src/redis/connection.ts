@@ -12,9 +12,11 @@ export type NodeTarget =
   | { readonly kind: "single"; readonly url: string }
   | { readonly kind: "sentinel"; readonly sentinels: readonly HostPort[]; readonly name: string };
 
-/** Options of {@link createRedisConnection}. */
-export interface RedisConnectionOptions {
-  readonly target: NodeTarget;
+/** Options of {@link createRedisConnection}: a target (or, for one Redis, just its URL). */
+export type RedisConnectionOptions = ConnectionSettings & ({ readonly target: NodeTarget } | { readonly url: string });
+
+/** What every connection needs besides its target. */
+export interface ConnectionSettings {
   /** Name for logs: "commands" or "subscriber". */
   readonly role: string;
   /** CLIENT SETNAME value, so operators (and fault tests) can tell connections apart. */
@@ -66,7 +68,7 @@ export function logConnectionErrors(emitter: Redis | Cluster, role: string, logg
  */
 export function createRedisConnection(options: RedisConnectionOptions): Redis {
   const base = nodeOptions(options.name, options.offlineQueue);
-  const { target } = options;
+  const target: NodeTarget = "target" in options ? options.target : { kind: "single", url: options.url };
   const redis =
     target.kind === "single"
       ? new Redis(target.url, base)

@@ -1,4 +1,5 @@
 import { UnavailableError, UnconfirmedWriteError } from "../errors/service-errors.js";
+import { InvalidArgumentError } from "../token/index.js";
 import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { hashTag } from "../redis/key-slot.js";
 import { applyChange } from "./policy.js";
@@ -36,6 +37,31 @@ return 1
 const MAX_ATTEMPTS = 200;
 /** How long WAIT may take; below the command timeout, so a slow replica gives UNAVAILABLE, not a hung call. */
 export const WAIT_TIMEOUT_MS = 1000;
+
+/** Marks a policy refusal (a room cap) so unavailableOnFailure rethrows it as BAD_USER_INPUT, as in memory. */
+class PolicyRefusal extends UnavailableError {
+  constructor(readonly refusal: InvalidArgumentError) {
+    super(refusal.message);
+  }
+}
+
+function invalidPasses<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) throw new PolicyRefusal(e);
+    throw e;
+  }
+}
+
+async function unwrapRefusal<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (e) {
+    if (e instanceof PolicyRefusal) throw e.refusal;
+    throw e;
+  }
+}
 
 /**
  * A {@link RoomStore} in Redis. Changes run the pure policy on the stored state and commit with a Lua
@@ -77,10 +103,10 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
   return {
     getRoom: (roomId) => unavailableOnFailure(() => readRoom(roomId)),
     applyChange: (roomId, change) =>
-      unavailableOnFailure(async () => {
+      unwrapRefusal(unavailableOnFailure(async () => {
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
           const before = await readRoom(roomId);
-          const result = applyChange(before, change);
+          const result = invalidPasses(() => applyChange(before, change));
           if (!result.changed && (waitReplicas === 0 || before.version === 0)) return result;
           // With waitReplicas, a no-op is acknowledged only once the replicas hold the state it saw: it may be
           // a retry of a change that was stored but not confirmed.
@@ -91,7 +117,7 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
           await new Promise((r) => setTimeout(r, Math.floor(random() * Math.min(50, 2 + attempt))));
         }
         throw new UnavailableError("room is too busy, try again");
-      }),
+      })),
     getIssued: (userId, roomId) =>
       unavailableOnFailure(async () => {
         const json = await redis.get(issuedKey(userId, roomId));

@@ -7,6 +7,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { createJsonFastPath, isFastPathRequest } from "./json-fast-path.js";
 import { withTimeout } from "../util/timeout.js";
 import type { ServerContext } from "./yoga.js";
+import type { ZegoCallbackHandler } from "./zego-callback.js";
 
 /** Largest request body accepted, in bytes. */
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
@@ -21,6 +22,8 @@ export interface HttpHandlerOptions {
   /** Resolves when the store and bus answer. */
   readonly ready: () => Promise<void>;
   readonly backendKind: string;
+  /** `POST /zego/callback`; absent (404) without ZEGO_CALLBACK_SECRET. */
+  readonly zegoCallback?: ZegoCallbackHandler;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -72,6 +75,10 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
     if (refusal !== undefined) {
       res.setHeader("connection", "close");
       return json(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: "BAD_USER_INPUT" } }] });
+    }
+    if (path === "/zego/callback") {
+      if (options.zegoCallback === undefined) return json(res, 404, { errors: [{ message: "not found" }] });
+      return options.zegoCallback(req, res, logger);
     }
     // handle() may answer synchronously (no promise) or asynchronously.
     Promise.resolve()

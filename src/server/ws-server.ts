@@ -12,7 +12,8 @@ import { codedError, ErrorCode } from "../graphql/errors.js";
 import type { Logger } from "../log/logger.js";
 import type { AuthGate } from "./auth-gate.js";
 import { prepareDocument } from "./prepare-document.js";
-import { clientIp, type ServerContext } from "./yoga.js";
+import type { ClientIpResolver } from "./client-ip.js";
+import type { ServerContext } from "./yoga.js";
 
 /** WebSocket limits (issue: hardening). */
 export const WS_LIMITS = Object.freeze({
@@ -32,6 +33,8 @@ export interface WebSocketOptions {
   readonly http: Server;
   readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   readonly gate: AuthGate;
+  /** The client address per-IP limits count under. */
+  readonly clientIp: ClientIpResolver;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -68,14 +71,14 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
         const logger = options.logger.child({ connectionId: randomUUID() });
         let viewer: Viewer | null;
         try {
-          viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, clientIp(ctx.extra.request), "ws");
+          viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, options.clientIp(ctx.extra.request), "ws");
         } catch (e) {
           if (e instanceof RateLimitedError) socket.close(CLOSE.TOO_MANY_REQUESTS, "Too Many Requests");
           logger.info("websocket refused", { reason: e instanceof RateLimitedError ? "rate-limited" : "unauthenticated" });
           return false;
         }
         if (viewer === null) return false;
-        const conn: Connection = { viewer, logger, operations: new Set() };
+        const conn: Connection = { viewer, logger: viewer.kind === "SERVICE" ? logger.child({ keyName: viewer.keyName }) : logger, operations: new Set() };
         if (viewer.kind === "USER") {
           // A socket lives no longer than its JWT: the client reconnects with a fresh one.
           conn.expiry = clock.setTimer(() => socket.close(CLOSE.FORBIDDEN, "Forbidden: credentials expired"), viewer.expiresAt * 1000 - clock.now());

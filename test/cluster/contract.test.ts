@@ -3,11 +3,14 @@ import type { RedisTarget } from "../../src/config/config.js";
 import { parseHostPort, type HostPort } from "../../src/config/values.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { createRedisBackends } from "../../src/server/redis-backends.js";
+import { createRedisEnforcementStore } from "../../src/enforcement/redis-store.js";
+import { describeEnforcementStoreContract } from "../contract/enforcement-store.contract.js";
 import { describeEventBusContract } from "../contract/event-bus.contract.js";
 import { describeRoomStoreContract } from "../contract/room-store.contract.js";
 import { startRedisCluster, startRedisSentinel, type TestRedisCluster, type TestRedisSentinel } from "../helpers/redis-cluster.js";
 
-// The contract suites that run on one Redis (test/contract), run on a Redis Cluster and on Sentinel.
+// The contract suites that run on one Redis (test/contract), run on a Redis Cluster and on Sentinel:
+// room store, event bus, and the enforcement store (its keys share the {enforce} tag).
 
 const hostPorts = (env: string): HostPort[] => env.split(",").map((s) => parseHostPort(s)!);
 
@@ -52,5 +55,10 @@ for (const [name, target] of [
   describeEventBusContract(name, async () => {
     const { a, b, close } = await twoInstances(await target(), "contract-bus");
     return { buses: async () => [a.bus, b.bus], close };
+  });
+  describeEnforcementStoreContract(name, async () => {
+    const { a, b, close } = await twoInstances(await target(), "contract-enforce");
+    const store = (x: typeof a) => createRedisEnforcementStore({ redis: x.redis!, prefix: "contract-enforce" });
+    return { stores: async () => [store(a), store(b)], close };
   });
 }

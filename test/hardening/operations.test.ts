@@ -17,7 +17,7 @@ const metricValue = (text: string, line: RegExp) => Number(text.split("\n").find
 
 describe("/metrics", () => {
   it("counts tokens, pushes by reason, auth failures, subscriptions and push latency, with process defaults", async () => {
-    t = await startTestServer();
+    t = await startTestServer({ env: { ALLOW_BASIC_TOKENS: "true" } });
     const sub = subscribe<RenewedResult>(await t.ws("alice"), RENEWED, { roomId: "met" });
     await sub.next();
     await t.gql(ISSUE, { roomId: "met" }, "bob");
