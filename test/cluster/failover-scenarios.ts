@@ -144,7 +144,7 @@ export async function acknowledgedSurvive(target: FailoverTarget, roomId: string
       const res = await b.gql<RoomData>(ROOM, { roomId }, "service");
       room = res.data?.room;
       return room !== undefined;
-    }, 5000, "the room to be readable after the promotion");
+    }, 10_000, "the room to be readable after the promotion");
     // The last acknowledged change is there; at most the one in flight at the kill came after it.
     expect(room!.version).toBeGreaterThanOrEqual(lastAcked.version);
     expect(room!.version).toBeLessThanOrEqual(lastAcked.version + 1);

@@ -262,7 +262,7 @@ daemonize no
 loglevel warning
 sentinel monitor ${name} 127.0.0.1 ${p1!} 2
 sentinel down-after-milliseconds ${name} ${downAfter}
-sentinel failover-timeout ${name} 4000
+sentinel failover-timeout ${name} 3000
 sentinel parallel-syncs ${name} 1
 `;
       const s = await spawnRedis(port, dir, config, true);
