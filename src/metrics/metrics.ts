@@ -25,13 +25,15 @@ export interface Metrics {
 /** Live values read at scrape time. */
 export interface MetricsSources {
   activeSubscriptions(): number;
-  /** 1 when Redis (or the in-memory store) answers, else 0. */
-  redisUp(): Promise<number>;
+  /** Open TCP connections (HTTP, SSE, WebSocket). */
+  openConnections?(): number;
+  /** 1 when Redis answers, else 0; absent in memory mode, where there is no Redis to report on. */
+  redisUp?(): Promise<number>;
   /** Enforcement actions waiting or in flight; absent when enforcement is off. */
   enforcementBacklog?(): Promise<number>;
 }
 
-/** Creates the metrics of DESIGN's operations section, plus Node's process defaults. */
+/** Creates the service's metrics (tokens, pushes, auth, subscriptions, connections, Redis, enforcement), plus Node's process defaults. */
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
@@ -58,14 +60,27 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set(sources.activeSubscriptions());
     },
   });
-  new Gauge({
-    name: "zts_redis_up",
-    help: "1 when the shared store answers (always 1 in memory mode).",
-    registers: [registry],
-    async collect() {
-      this.set(await sources.redisUp());
-    },
-  });
+  const { redisUp, openConnections } = sources;
+  if (redisUp !== undefined) {
+    new Gauge({
+      name: "zts_redis_up",
+      help: "1 when Redis answers, else 0 (not reported in memory mode).",
+      registers: [registry],
+      async collect() {
+        this.set(await redisUp());
+      },
+    });
+  }
+  if (openConnections !== undefined) {
+    new Gauge({
+      name: "zts_open_connections",
+      help: "Open TCP connections on this instance (HTTP, SSE and WebSocket).",
+      registers: [registry],
+      collect() {
+        this.set(openConnections());
+      },
+    });
+  }
   const enforcementRequests = new Counter({
     name: "zts_enforcement_requests_total",
     help: "Calls to ZEGO's server API, by action and result.",

@@ -52,7 +52,7 @@ export interface TokenIssuerOptions {
   readonly onMint?: (kind: "basic" | "room") => void;
 }
 
-/** Decides privileges and mints tokens: the Join flow of DESIGN §2. */
+/** Decides privileges and mints tokens: authenticate, read the room, decide, mint, record the last token issued. */
 export interface TokenIssuer {
   /** Validates a requested lifetime (default TOKEN_TTL_SECONDS). */
   ttl(effectiveTimeInSeconds: number | null | undefined): number;

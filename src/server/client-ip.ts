@@ -11,6 +11,21 @@ function normalize(address: string): string {
   return MAPPED_V4.exec(address)?.[1] ?? address;
 }
 
+function blockList(proxies: readonly Cidr[]): (address: string) => boolean {
+  const list = new BlockList();
+  for (const c of proxies) list.addSubnet(c.address, c.prefix, c.family);
+  return (raw) => {
+    const address = normalize(raw);
+    const version = isIP(address);
+    return proxies.length > 0 && version !== 0 && list.check(address, version === 4 ? "ipv4" : "ipv6");
+  };
+}
+
+/** True for an address inside one of the trusted proxies' blocks. */
+export function isTrustedProxy(trustedProxies: readonly Cidr[]): (address: string) => boolean {
+  return blockList(trustedProxies);
+}
+
 /**
  * The socket's peer, unless that peer is a trusted proxy: then `X-Forwarded-For` is walked from the
  * right, skipping trusted hops, and the first untrusted address is the client. Headers from anyone
@@ -18,12 +33,7 @@ function normalize(address: string): string {
  */
 export function createClientIpResolver(trustedProxies: readonly Cidr[]): ClientIpResolver {
   if (trustedProxies.length === 0) return (req) => normalize(req.socket.remoteAddress ?? "unknown");
-  const trusted = new BlockList();
-  for (const c of trustedProxies) trusted.addSubnet(c.address, c.prefix, c.family);
-  const isTrusted = (address: string) => {
-    const version = isIP(address);
-    return version !== 0 && trusted.check(address, version === 4 ? "ipv4" : "ipv6");
-  };
+  const isTrusted = blockList(trustedProxies);
   return (req) => {
     let client = normalize(req.socket.remoteAddress ?? "unknown");
     if (!isTrusted(client)) return client;

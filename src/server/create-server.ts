@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAuthenticator } from "../auth/authenticator.js";
 import { systemClock, type Clock } from "../clock/clock.js";
@@ -16,7 +16,9 @@ import { createRedisEnforcementStore } from "../enforcement/redis-store.js";
 import { DEFAULT_ENFORCEMENT_TUNING, zegoLimits, type EnforcementTuning } from "../enforcement/tuning.js";
 import { createZegoServerApi } from "../zego/server-api.js";
 import { createAuthGate } from "./auth-gate.js";
-import { createClientIpResolver } from "./client-ip.js";
+import { createClientIpResolver, isTrustedProxy } from "./client-ip.js";
+import { createCors } from "./cors.js";
+import { applyConnectionLimits, DEFAULT_CONNECTION_LIMITS, timeoutCheckIntervalMs, type ConnectionLimits } from "./connection-limits.js";
 import { createBackends, type Backends } from "./backends.js";
 import { createHttpHandler, MAX_REQUEST_BODY_BYTES } from "./http-handler.js";
 import { attachWebSocketServer } from "./ws-server.js";
@@ -36,6 +38,10 @@ export interface TokenServerOptions {
   readonly backends?: Backends;
   /** Names this instance's Redis connections in CLIENT LIST; default random. */
   readonly instanceName?: string;
+  /** Serve JSON POSTs through the fast path (default true); tests turn it off to compare with Yoga. */
+  readonly fastPath?: boolean;
+  /** Connection timeouts and caps; defaults {@link DEFAULT_CONNECTION_LIMITS} and MAX_CONNECTIONS_PER_IP. */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
   /** Timing of revocation enforcement (tests shorten it); default {@link DEFAULT_ENFORCEMENT_TUNING}. */
   readonly enforcementTuning?: Partial<EnforcementTuning>;
 }
@@ -78,13 +84,21 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
         ? createMemoryEnforcementStore()
         : createRedisEnforcementStore({ redis: backends.redis, prefix: config.redisPrefix })
       : undefined;
+  // Assigned once the HTTP server exists; read at scrape time only.
+  let connections: { open(): number } = { open: () => 0 };
   const metrics = createMetrics({
     // Read at scrape time, when the hub below exists.
     activeSubscriptions: () => hub.stats().subscriptions,
-    redisUp: () => ready().then(
-      () => 1,
-      () => 0,
-    ),
+    openConnections: () => connections.open(),
+    ...(backends.kind === "memory"
+      ? {}
+      : {
+          redisUp: () =>
+            ready().then(
+              () => 1,
+              () => 0,
+            ),
+        }),
     ...(enforcementStore === undefined ? {} : { enforcementBacklog: () => enforcementStore.backlog() }),
   });
   const tuning: EnforcementTuning = { ...DEFAULT_ENFORCEMENT_TUNING, ...options.enforcementTuning };
@@ -147,9 +161,21 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     enforcer === undefined || config.callbackSecret === undefined
       ? undefined
       : createZegoCallbackHandler({ secret: config.callbackSecret, enforcer, clock, maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnectionsPerIp: config.maxConnectionsPerIp, ...options.connectionLimits };
   const http: Server = createServer(
-    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, ...(zegoCallback === undefined ? {} : { zegoCallback }) }),
+    { connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
+    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors: createCors(config.corsOrigins), fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }) }),
   );
+  connections = applyConnectionLimits(http, limits, isTrustedProxy(config.trustedProxies), logger);
+  // SSE streams are cut, not completed, on shutdown: `event: complete` tells graphql-sse clients the
+  // subscription is over for good, while a dropped stream makes them reconnect (to the next instance).
+  const eventStreams = new Set<ServerResponse>();
+  http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const accept = req.headers.accept;
+    if (accept === undefined || !accept.includes("text/event-stream")) return;
+    eventStreams.add(res);
+    res.once("close", () => eventStreams.delete(res));
+  });
   const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger });
 
   let port = 0;
@@ -182,6 +208,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       if (stopped) return;
       stopped = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      for (const res of eventStreams) res.destroy();
       await enforcer?.stop();
       await ws.close();
       await hub.stop();

@@ -62,11 +62,22 @@ interface ResultLike {
 }
 
 // Rewrites error codes on every HTTP result (single, batched); streams are left alone.
+// Under the GraphQL-over-HTTP media type, a request error (no `data`: parse, validation) answers 400.
+const REQUEST_ERROR_HTTP = Object.freeze({ status: 400 });
+
 const useErrorCodes: Plugin = {
-  onResultProcess({ result, setResult }) {
+  onResultProcess({ request, result, setResult }) {
+    const graphqlResponse = (request.headers.get("accept") ?? "").includes("application/graphql-response+json");
     const fix = (r: unknown): unknown => {
       const errors = (r as ResultLike | null)?.errors;
-      return Array.isArray(errors) ? { ...(r as object), errors: errors.map((e) => normalizeError(e as GraphQLError)) } : r;
+      if (!Array.isArray(errors)) return r;
+      const requestError = graphqlResponse && !("data" in (r as object));
+      const normalized = errors.map((e) => {
+        const n = normalizeError(e as GraphQLError);
+        if (requestError && n.extensions["http"] === undefined) (n.extensions as Record<string, unknown>)["http"] = REQUEST_ERROR_HTTP;
+        return n;
+      });
+      return { ...(r as object), errors: normalized };
     };
     if (Array.isArray(result)) setResult(result.map(fix) as typeof result);
     else if (typeof (result as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== "function") setResult(fix(result) as typeof result);
@@ -101,6 +112,8 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
   return createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: "/graphql",
+    // CORS is answered in one place (src/server/cors.ts) for every path.
+    cors: false,
     landingPage: false,
     graphiql: !production,
     batching: false,

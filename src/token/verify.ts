@@ -25,7 +25,7 @@ export const BASIC_TOKEN_NOTE =
 
 /**
  * Decodes a token and applies ZEGO's checks: app, user, room, login, publish and stream allow-list.
- * Returns the decoded token, or throws {@link TokenError} with the code of DESIGN §1.
+ * Returns the decoded token, or throws {@link TokenError} with a stable code and the ZEGO SDK error number.
  * A basic token (no privilege payload) passes every room and publish check, as in ZEGO where privilege
  * checks are off; callers report it with {@link BASIC_TOKEN_NOTE} rather than as valid for a room.
  */

@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/config/config.js";
 import type { Logger } from "../../src/log/logger.js";
 import type { Backends } from "../../src/server/backends.js";
 import { createTokenServer, type TokenServer } from "../../src/server/create-server.js";
+import type { ConnectionLimits } from "../../src/server/connection-limits.js";
 
 /** Recognisable test credentials (the leak tests search for them). */
 export const TEST_SECRETS = {
@@ -49,6 +50,9 @@ export interface StartOptions {
   /** Names the instance's Redis connections. */
   instanceName?: string;
   enforcementTuning?: Partial<EnforcementTuning>;
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** False: every JSON POST goes through Yoga (to compare it with the fast path). */
+  fastPath?: boolean;
 }
 
 /** Starts a real server on a free port with known credentials. */
@@ -70,6 +74,8 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     ...(options.backends === undefined ? {} : { backends: options.backends }),
     ...(options.instanceName === undefined ? {} : { instanceName: options.instanceName }),
     ...(options.enforcementTuning === undefined ? {} : { enforcementTuning: options.enforcementTuning }),
+    ...(options.connectionLimits === undefined ? {} : { connectionLimits: options.connectionLimits }),
+    ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
   });
   await server.start();
   const url = `${server.url}/graphql`;
