@@ -87,6 +87,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     issuer,
     rooms: createRoomService({ store, bus, logger, now: () => clock.now() }),
     hub,
+    bus,
     clock,
     issueLimit: createRateLimiter({ ...limiterBase, name: "issue", points: config.issueRateLimitPerMinute }),
   };

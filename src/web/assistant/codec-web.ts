@@ -61,6 +61,9 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const MAX_PLAINTEXT_BYTES = 0xffff - 16;
 const MAX_EFFECTIVE_TIME_SECONDS = 0x7fffffff;
 const encoder = new TextEncoder();
+type Bytes = Uint8Array<ArrayBuffer>;
+// Copies into a fresh ArrayBuffer, the only kind WebCrypto's types accept.
+const utf8 = (text: string): Bytes => new Uint8Array(encoder.encode(text));
 
 function malformed(why: string): TokenError {
   return new TokenError(TokenErrorCode.MALFORMED, `token is malformed: ${why}`);
@@ -70,8 +73,8 @@ function decryptFailed(): TokenError {
   return new TokenError(TokenErrorCode.DECRYPT_FAILED, DECRYPT_FAILED_MESSAGE);
 }
 
-function keyBytes(secret: string): Uint8Array {
-  const bytes = typeof secret === "string" ? encoder.encode(secret) : new Uint8Array(0);
+function keyBytes(secret: string): Bytes {
+  const bytes = typeof secret === "string" ? utf8(secret) : new Uint8Array(0);
   if (bytes.length !== 32) throw new InvalidArgumentError("secret", "must be exactly 32 bytes");
   return bytes;
 }
@@ -80,7 +83,7 @@ function importKey(secret: string, mode: TokenMode, usage: "encrypt" | "decrypt"
   return crypto.subtle.importKey("raw", keyBytes(secret), mode === "gcm" ? "AES-GCM" : "AES-CBC", false, [usage]);
 }
 
-function fromBase64(text: string): Uint8Array {
+function fromBase64(text: string): Bytes {
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
@@ -95,8 +98,8 @@ function toBase64(bytes: Uint8Array): string {
 
 interface Envelope {
   readonly expire: number;
-  readonly iv: Uint8Array;
-  readonly ciphertext: Uint8Array;
+  readonly iv: Bytes;
+  readonly ciphertext: Bytes;
   readonly mode: TokenMode;
 }
 
@@ -208,7 +211,7 @@ export async function encodeTokenWeb(input: WebEncodeInput): Promise<string> {
   const nonce = new DataView(rand.buffer).getInt32(ivBytes);
   const expire = now + ttl;
   // Key order as in ZEGO's official Node.js generator.
-  const plaintext = encoder.encode(
+  const plaintext = utf8(
     `{"app_id":${appId},"user_id":${JSON.stringify(userId)},"nonce":${nonce},"ctime":${now},"expire":${expire},"payload":${JSON.stringify(input.payload ?? "")}}`,
   );
   if (plaintext.length > MAX_PLAINTEXT_BYTES) throw new InvalidArgumentError("payload", "is too long for a token");
