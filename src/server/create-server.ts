@@ -13,6 +13,7 @@ import { createRoomService } from "../rooms/room-service.js";
 import { createAuthGate } from "./auth-gate.js";
 import { createBackends, type Backends } from "./backends.js";
 import { createHttpHandler } from "./http-handler.js";
+import { createPageHandler } from "../web/serve-pages.js";
 import { attachWebSocketServer } from "./ws-server.js";
 import { createTokenYoga } from "./yoga.js";
 
@@ -97,7 +98,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     metrics,
   );
   const yoga = createTokenYoga({ services, gate, production: config.production, logger });
-  const http: Server = createServer(createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind }));
+  const http: Server = createServer(createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, pages: createPageHandler({ enabled: config.consoleEnabled }) }));
   const ws = attachWebSocketServer({ http, yoga, gate, clock, logger });
 
   let port = 0;

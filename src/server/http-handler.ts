@@ -7,6 +7,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { createJsonFastPath, isFastPathRequest } from "./json-fast-path.js";
 import { withTimeout } from "../util/timeout.js";
 import type { ServerContext } from "./yoga.js";
+import type { PageHandler } from "../web/serve-pages.js";
 
 /** Largest request body accepted, in bytes. */
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
@@ -21,6 +22,8 @@ export interface HttpHandlerOptions {
   /** Resolves when the store and bus answer. */
   readonly ready: () => Promise<void>;
   readonly backendKind: string;
+  /** The /assistant and /console pages (404 when the console is disabled). */
+  readonly pages?: PageHandler;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -68,6 +71,7 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
       );
       return;
     }
+    if (options.pages?.(req, res, path) === true) return;
     const refusal = bodyRefusal(req);
     if (refusal !== undefined) {
       res.setHeader("connection", "close");

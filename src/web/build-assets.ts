@@ -1,0 +1,39 @@
+import { copyFile, mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/** Where the built pages live: `dist/web/assets` at the package root (from src/web or dist/web alike). */
+export const WEB_ASSETS_DIR = here("../../dist/web/assets/");
+
+/**
+ * Bundles the two pages (scripts minified for browsers, no source maps) and copies their HTML and CSS.
+ * Runs at build time and before the tests; needs the esbuild dev dependency.
+ */
+export async function buildWebAssets(outDir: string = WEB_ASSETS_DIR): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  await build({
+    entryPoints: { assistant: here("./assistant/assistant-page.ts"), console: here("./console/console-page.ts") },
+    outdir: outDir,
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    legalComments: "none",
+    logLevel: "silent",
+  });
+  await Promise.all([
+    copyFile(here("./assistant/index.html"), `${outDir}/assistant.html`),
+    copyFile(here("./console/index.html"), `${outDir}/console.html`),
+    copyFile(here("./pages.css"), `${outDir}/pages.css`),
+  ]);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  buildWebAssets().catch((e: unknown) => {
+    process.stderr.write(`building the web pages failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}
