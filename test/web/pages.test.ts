@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WEB_ASSETS_DIR } from "../../src/web/build-assets.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 describe("serving /assistant and /console", () => {
@@ -46,5 +49,12 @@ describe("serving /assistant and /console", () => {
   it("refuses other methods on page paths", async () => {
     const res = await fetch(`${base(on)}/assistant`, { method: "POST", headers: { "content-length": "0" } });
     expect(res.status).toBe(405);
+  });
+
+  it("keeps each page, codec included, under 60 KiB gzipped", () => {
+    const gz = (file: string) => gzipSync(readFileSync(`${WEB_ASSETS_DIR}/${file}`), { level: 9 }).length;
+    for (const page of ["assistant", "console"]) {
+      expect(gz(`${page}.html`) + gz(`${page}.js`) + gz("pages.css")).toBeLessThan(60 * 1024);
+    }
   });
 });
