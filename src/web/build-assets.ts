@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+// Sources are read from src/web whether this runs from src/web (tsx) or dist/web (npm run build).
+const source = (path: string) => here(`../../src/web/${path}`);
 
 /** Where the built pages live: `dist/web/assets` at the package root (from src/web or dist/web alike). */
 export const WEB_ASSETS_DIR = here("../../dist/web/assets/");
@@ -14,7 +16,7 @@ export const WEB_ASSETS_DIR = here("../../dist/web/assets/");
 export async function buildWebAssets(outDir: string = WEB_ASSETS_DIR): Promise<void> {
   await mkdir(outDir, { recursive: true });
   await build({
-    entryPoints: { assistant: here("./assistant/assistant-page.ts"), console: here("./console/console-page.ts") },
+    entryPoints: { assistant: source("assistant/assistant-page.ts"), console: source("console/console-page.ts") },
     outdir: outDir,
     bundle: true,
     minify: true,
@@ -25,9 +27,9 @@ export async function buildWebAssets(outDir: string = WEB_ASSETS_DIR): Promise<v
     logLevel: "silent",
   });
   await Promise.all([
-    copyFile(here("./assistant/index.html"), `${outDir}/assistant.html`),
-    copyFile(here("./console/index.html"), `${outDir}/console.html`),
-    copyFile(here("./pages.css"), `${outDir}/pages.css`),
+    copyFile(source("assistant/index.html"), `${outDir}/assistant.html`),
+    copyFile(source("console/index.html"), `${outDir}/console.html`),
+    copyFile(source("pages.css"), `${outDir}/pages.css`),
   ]);
 }
 
