@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { signUserJwt } from "../auth/dev-jwt.js";
 import { ConfigError, loadConfig, type Config } from "../config/config.js";

@@ -6,6 +6,7 @@ import {
   InvalidArgumentError,
   TokenError,
   verifyToken04,
+  BASIC_TOKEN_NOTE,
   type DecodedToken04,
 } from "../token/index.js";
 import type { Env } from "../config/env.js";
@@ -50,8 +51,10 @@ Decrypts the token (- reads it from standard input) and prints its fields. With 
   verify: `Usage: zego-token verify --app-id N [--user-id U] [--room-id R] [--stream-id S] [--publish]
          [--now UNIX] [--secret-file PATH] [--json] TOKEN|-
 
-Exits 0 and prints {"valid":true,...} when the token passes ZEGO's checks, else exits 1 and prints
-{"valid":false,"code":"TOKEN_...","zegoErrorCode":N,"message":"..."}.
+Exits 0 and prints {"valid":true,"restricted":true,...} when the token passes ZEGO's checks, else exits 1
+and prints {"valid":false,"code":"TOKEN_...","zegoErrorCode":N,"message":"..."}. A basic token (no room
+or stream restriction) exits 3 with {"valid":true,"restricted":false,"note":"..."}: ZEGO accepts it only
+where privilege checks are off in its console.
 `,
 } as const;
 
@@ -214,6 +217,9 @@ async function decode(values: Values<"decode">, positionals: string[], io: CliIo
   }
 }
 
+/** Exit code of `verify` for a basic token: it passes, but restricts no room or stream. */
+const EXIT_UNRESTRICTED = 3;
+
 async function verify(values: Values<"verify">, positionals: string[], io: CliIo): Promise<number> {
   const secret = await readSecret(values["secret-file"], io);
   const token = await readToken(positionals, io);
@@ -229,7 +235,11 @@ async function verify(values: Values<"verify">, positionals: string[], io: CliIo
       ...(values["room-id"] === undefined ? {} : { roomId: values["room-id"] }),
       ...(values["stream-id"] === undefined ? {} : { streamId: values["stream-id"] }),
     });
-    io.stdout(`${JSON.stringify({ valid: true, ...fields(decoded) })}\n`);
+    if (decoded.privilege === null) {
+      io.stdout(`${JSON.stringify({ valid: true, restricted: false, note: BASIC_TOKEN_NOTE, ...fields(decoded) })}\n`);
+      return EXIT_UNRESTRICTED;
+    }
+    io.stdout(`${JSON.stringify({ valid: true, restricted: true, ...fields(decoded) })}\n`);
     return 0;
   } catch (e) {
     if (!(e instanceof TokenError)) throw e;

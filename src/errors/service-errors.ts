@@ -24,8 +24,8 @@ export class RateLimitedError extends Error {
   override readonly name = "RateLimitedError";
   readonly code = "RATE_LIMITED" as const;
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number) {
-    super("too many requests, slow down");
+  constructor(retryAfterSeconds: number, message = "too many requests, slow down") {
+    super(message);
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

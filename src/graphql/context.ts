@@ -2,6 +2,7 @@ import type { Viewer } from "../auth/authenticator.js";
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/config.js";
 import type { EventBus } from "../events/bus.js";
+import type { EnforcementView } from "../enforcement/store.js";
 import type { RateLimiter } from "../limits/rate-limiter.js";
 import type { Logger } from "../log/logger.js";
 import type { RenewalHub } from "../renewal/renewal-hub.js";
@@ -19,6 +20,8 @@ export interface Services {
   readonly clock: Clock;
   /** issueToken calls per user. */
   readonly issueLimit: RateLimiter;
+  /** Live and banned streams per room; absent when neither enforcement nor callbacks are configured. */
+  readonly enforcement?: { view(roomId: string): Promise<EnforcementView> };
 }
 
 /** Per-operation GraphQL context. */

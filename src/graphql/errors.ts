@@ -3,7 +3,7 @@ import { maskError as yogaMaskError } from "graphql-yoga";
 import { AccessDeniedError, AuthenticationError, RateLimitedError, UnavailableError } from "../errors/service-errors.js";
 import { InvalidArgumentError } from "../token/index.js";
 
-/** GraphQL error codes of DESIGN §3. */
+/** The stable GraphQL error codes every error leaving the server carries in `extensions.code`. */
 export const ErrorCode = {
   UNAUTHENTICATED: "UNAUTHENTICATED",
   FORBIDDEN: "FORBIDDEN",
@@ -22,7 +22,13 @@ export function classify(error: unknown): { code: ErrorCode; message: string; ex
   if (error instanceof AccessDeniedError) return { code: ErrorCode.FORBIDDEN, message: error.message };
   if (error instanceof UnavailableError) return { code: ErrorCode.UNAVAILABLE, message: error.message };
   if (error instanceof RateLimitedError) {
-    return { code: ErrorCode.RATE_LIMITED, message: error.message, extensions: { retryAfterSeconds: error.retryAfterSeconds } };
+    // `http` steers the HTTP status (429 + Retry-After); transports strip it from the payload.
+    const retryAfter = error.retryAfterSeconds;
+    return {
+      code: ErrorCode.RATE_LIMITED,
+      message: error.message,
+      extensions: { retryAfterSeconds: retryAfter, http: { status: 429, headers: { "retry-after": String(retryAfter) } } },
+    };
   }
   return undefined;
 }
@@ -56,7 +62,7 @@ export function maskError(error: unknown, message: string): Error {
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
 /**
- * Gives every error leaving the server one of DESIGN's codes: request-shape errors (parse, validation,
+ * Gives every error leaving the server one of the codes of {@link ErrorCode}: request-shape errors (parse, validation,
  * query limits, variables, bad JSON) become BAD_USER_INPUT, and `originalError` details are dropped so
  * no echo of the request (which may hold a credential) goes back.
  */
@@ -64,7 +70,12 @@ export function normalizeError(error: GraphQLError): GraphQLError {
   const { originalError: _dropped, code, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
   const normalized = typeof code === "string" && KNOWN_CODES.has(code) ? code : ErrorCode.BAD_USER_INPUT;
   // A malformed request (bad JSON, wrong method) is answered with 400 whatever the Accept header.
-  if (code === "BAD_REQUEST") rest["http"] = { status: 400 };
+  // Yoga's own status and headers (405 with Allow for a mutation over GET) are kept, but not its `spec`
+  // flag, which would turn them into 200 under application/json.
+  if (code === "BAD_REQUEST") {
+    const http = (rest["http"] ?? {}) as { status?: number; headers?: Record<string, string> };
+    rest["http"] = { status: http.status ?? 400, ...(http.headers === undefined ? {} : { headers: http.headers }) };
+  }
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     positions: error.positions,

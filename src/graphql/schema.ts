@@ -3,7 +3,7 @@ import { AuthenticationError } from "../errors/service-errors.js";
 import type { RenewalEnded, TokenRenewal } from "../renewal/renewal-stream.js";
 import type { RawRoomChange } from "../rooms/validate.js";
 import { watchRoom } from "../rooms/room-watch.js";
-import { assertRoomId, assertStreamId, assertUserId, decodeToken04, TokenError, verifyToken04, type DecodedToken04 } from "../token/index.js";
+import { assertRoomId, assertStreamId, assertUserId, BASIC_TOKEN_NOTE, decodeToken04, InvalidArgumentError, TokenError, verifyToken04, type DecodedToken04 } from "../token/index.js";
 import { builder } from "./builder.js";
 import type { GraphQLContext } from "./context.js";
 import {
@@ -24,13 +24,26 @@ function userIdOf(ctx: GraphQLContext): string {
   return ctx.viewer.userId;
 }
 
-function optionalRoomId(value: string | null | undefined): string | null {
-  return value === null || value === undefined ? null : assertRoomId(value);
+/** The caller's JWT expiry in ms (users only): tokens and streams do not outlive it. */
+function credentialExpiry(ctx: GraphQLContext): { credentialExpiresAtMs?: number } {
+  return ctx.viewer?.kind === "USER" && ctx.viewer.expiresAt > 0 ? { credentialExpiresAtMs: ctx.viewer.expiresAt * 1000 } : {};
+}
+
+/** The room a user asks for; without one, a basic token, which only ALLOW_BASIC_TOKENS permits. */
+function requestedRoomId(ctx: GraphQLContext, value: string | null | undefined): string | null {
+  if (value !== null && value !== undefined) return assertRoomId(value);
+  if (!ctx.services.config.allowBasicTokens) {
+    throw new InvalidArgumentError("roomId", "is required: basic tokens (no room) are disabled on this service");
+  }
+  return null;
 }
 
 function inspection(decoded: DecodedToken04 | undefined, error: TokenError | undefined): TokenInspectionShape {
+  const basic = decoded !== undefined && decoded.privilege === null;
   return {
     valid: error === undefined,
+    restricted: decoded === undefined ? null : !basic,
+    note: basic ? BASIC_TOKEN_NOTE : null,
     code: error?.code ?? null,
     zegoErrorCode: error?.zegoErrorCode ?? null,
     mode: decoded?.mode ?? null,
@@ -46,7 +59,12 @@ function inspection(decoded: DecodedToken04 | undefined, error: TokenError | und
   };
 }
 
-const change = (ctx: GraphQLContext, roomId: string, raw: RawRoomChange) => ctx.services.rooms.change(roomId, raw);
+async function change(ctx: GraphQLContext, roomId: string, raw: RawRoomChange) {
+  const room = await ctx.services.rooms.change(roomId, raw);
+  // An audit line per game-server change, carrying the API key's name (from the request logger).
+  ctx.logger.info("room changed", { operation: raw.kind, roomId: room.roomId, version: room.version });
+  return room;
+}
 
 builder.queryType({
   fields: (t) => ({
@@ -105,14 +123,15 @@ builder.mutationType({
     issueToken: t.field({
       type: RoomTokenRef,
       authScopes: { user: true },
-      description: "A token for the caller: a privilege token for roomId, or a basic token without it.",
+      description: "A token for the caller: a privilege token for roomId, or a basic token without it (only where ALLOW_BASIC_TOKENS is on).",
       args: { roomId: t.arg.string({ required: false }), effectiveTimeInSeconds: t.arg.int({ required: false }) },
       resolve: async (_root, args, ctx) => {
         const userId = userIdOf(ctx);
         const { issuer, issueLimit } = ctx.services;
-        const ttl = issuer.ttl(args.effectiveTimeInSeconds);
+        const ttl = issuer.capTtl(issuer.ttl(args.effectiveTimeInSeconds), credentialExpiry(ctx).credentialExpiresAtMs);
+        const roomId = requestedRoomId(ctx, args.roomId);
         await issueLimit.consume(userId);
-        return issuer.issue(userId, optionalRoomId(args.roomId), ttl);
+        return issuer.issue(userId, roomId, ttl);
       },
     }),
     grantPublish: t.field({
@@ -163,7 +182,16 @@ builder.subscriptionType({
       authScopes: { user: true },
       description: "Fresh tokens for the caller in a room (or basic tokens without roomId): at once if needed, before expiry, and on every privilege change.",
       args: { roomId: t.arg.string({ required: false }) },
-      subscribe: (_root, args, ctx) => ctx.services.hub.subscribe(userIdOf(ctx), optionalRoomId(args.roomId)),
+      subscribe: (_root, args, ctx) => {
+        const userId = userIdOf(ctx);
+        const roomId = requestedRoomId(ctx, args.roomId);
+        const { hub, issueLimit } = ctx.services;
+        return hub.subscribe(userId, roomId, {
+          ...credentialExpiry(ctx),
+          // The first token is minted at the user's request: it counts against their limit like issueToken.
+          chargeInitial: () => issueLimit.consume(userId),
+        });
+      },
       resolve: (item: TokenRenewal | RenewalEnded) => {
         if ("ended" in item) throw item.ended;
         return item;

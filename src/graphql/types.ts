@@ -2,11 +2,16 @@ import type { Viewer } from "../auth/authenticator.js";
 import type { RenewalReason, TokenRenewal } from "../renewal/renewal-stream.js";
 import type { RoomToken } from "../renewal/token-issuer.js";
 import type { Publisher, RoomState } from "../rooms/room.js";
+import type { EnforcementView } from "../enforcement/store.js";
 import { builder } from "./builder.js";
+import type { GraphQLContext } from "./context.js";
 
 /** A token check's outcome, as `inspectToken` returns it. */
 export interface TokenInspectionShape {
   readonly valid: boolean;
+  /** False for a basic token, which no room or stream restricts; null when undecodable. */
+  readonly restricted: boolean | null;
+  readonly note: string | null;
   readonly code: string | null;
   readonly zegoErrorCode: number | null;
   readonly mode: string | null;
@@ -57,6 +62,21 @@ export const PublisherRef = builder.objectRef<Publisher>("Publisher").implement(
   }),
 });
 
+type LiveStreamShape = EnforcementView["liveStreams"][number];
+
+export const LiveStreamRef = builder.objectRef<LiveStreamShape>("LiveStream").implement({
+  description: "A stream ZEGO reported as publishing (from its stream callbacks).",
+  fields: (t) => ({
+    streamId: t.exposeString("streamId"),
+    userId: t.exposeString("userId"),
+    since: t.field({ type: "DateTime", description: "When ZEGO reported it started.", resolve: (s) => new Date(s.sinceMs) }),
+  }),
+});
+
+const EMPTY_VIEW: EnforcementView = { liveStreams: [], bannedStreamIds: [] };
+const enforcementView = (ctx: GraphQLContext, roomId: string): Promise<EnforcementView> =>
+  ctx.services.enforcement === undefined ? Promise.resolve(EMPTY_VIEW) : ctx.services.enforcement.view(roomId);
+
 export const RoomRef = builder.objectRef<RoomState>("Room").implement({
   description: "A room's access rules and publishers.",
   fields: (t) => ({
@@ -69,6 +89,15 @@ export const RoomRef = builder.objectRef<RoomState>("Room").implement({
       resolve: (r) => r.publishers !== null,
     }),
     version: t.exposeInt("version"),
+    liveStreams: t.field({
+      type: [LiveStreamRef],
+      description: "Streams publishing now, as ZEGO's callbacks report them (empty without ZEGO_CALLBACK_SECRET).",
+      resolve: async (r, _args, ctx) => [...(await enforcementView(ctx, r.roomId)).liveStreams],
+    }),
+    bannedStreamIds: t.stringList({
+      description: "Stream IDs this service has banned (or is banning) at ZEGO with ForbidRTCStreams (empty unless ZEGO_ENFORCE=on).",
+      resolve: async (r, _args, ctx) => [...(await enforcementView(ctx, r.roomId)).bannedStreamIds],
+    }),
   }),
 });
 
@@ -102,6 +131,12 @@ export const TokenInspectionRef = builder.objectRef<TokenInspectionShape>("Token
   description: "The outcome of checking a token as ZEGO's server would.",
   fields: (t) => ({
     valid: t.exposeBoolean("valid"),
+    restricted: t.boolean({
+      nullable: true,
+      description: "False for a basic token: it names no room or stream, and ZEGO accepts it only where privilege checks are off.",
+      resolve: (r) => r.restricted,
+    }),
+    note: t.string({ nullable: true, description: "Why a valid token may still not mean what it seems (basic tokens).", resolve: (r) => r.note }),
     code: t.string({ nullable: true, description: "TOKEN_* code when invalid.", resolve: (r) => r.code }),
     zegoErrorCode: t.int({ nullable: true, resolve: (r) => r.zegoErrorCode }),
     mode: t.string({ nullable: true, resolve: (r) => r.mode }),

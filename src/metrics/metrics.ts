@@ -9,6 +9,14 @@ export interface Metrics {
   tokenIssued(kind: TokenKind): void;
   tokenPushed(reason: string, changeCommittedAtMs: number | undefined, nowMs: number): void;
   authFailure(transport: "http" | "ws"): void;
+  /** A game server authenticated with the API key of this name (never the key itself). */
+  serviceAuthenticated(keyName: string, transport: "http" | "ws"): void;
+  /** A ZEGO server API call and how it ended (ok, rate_limited, retry, auth_failed, rejected). */
+  enforcementRequest(action: string, result: string): void;
+  /** Seconds from a committed room change to ZEGO's answer enforcing it. */
+  enforcementLatency(seconds: number): void;
+  /** A revoked user's live stream was unknown (policy: kick or none). */
+  enforcementUnknownStream(policy: string): void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -17,17 +25,27 @@ export interface Metrics {
 /** Live values read at scrape time. */
 export interface MetricsSources {
   activeSubscriptions(): number;
-  /** 1 when Redis (or the in-memory store) answers, else 0. */
-  redisUp(): Promise<number>;
+  /** Open TCP connections (HTTP, SSE, WebSocket). */
+  openConnections?(): number;
+  /** 1 when Redis answers, else 0; absent in memory mode, where there is no Redis to report on. */
+  redisUp?(): Promise<number>;
+  /** Enforcement actions waiting or in flight; absent when enforcement is off. */
+  enforcementBacklog?(): Promise<number>;
 }
 
-/** Creates the metrics of DESIGN's operations section, plus Node's process defaults. */
+/** Creates the service's metrics (tokens, pushes, auth, subscriptions, connections, Redis, enforcement), plus Node's process defaults. */
 export function createMetrics(sources: MetricsSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   const issued = new Counter({ name: "zts_tokens_issued_total", help: "Tokens minted, by kind (basic or room).", labelNames: ["kind"], registers: [registry] });
   const pushes = new Counter({ name: "zts_token_pushes_total", help: "Tokens pushed to subscribers, by reason.", labelNames: ["reason"], registers: [registry] });
   const authFailures = new Counter({ name: "zts_auth_failures_total", help: "Rejected credentials, by transport.", labelNames: ["transport"], registers: [registry] });
+  const serviceAuths = new Counter({
+    name: "zts_service_authentications_total",
+    help: "Game-server authentications, by API key name and transport.",
+    labelNames: ["key", "transport"],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: "zts_push_latency_seconds",
     help: "From a committed room change to the push of the resulting token leaving this server.",
@@ -42,22 +60,65 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set(sources.activeSubscriptions());
     },
   });
+  const { redisUp, openConnections } = sources;
+  if (redisUp !== undefined) {
+    new Gauge({
+      name: "zts_redis_up",
+      help: "1 when Redis answers, else 0 (not reported in memory mode).",
+      registers: [registry],
+      async collect() {
+        this.set(await redisUp());
+      },
+    });
+  }
+  if (openConnections !== undefined) {
+    new Gauge({
+      name: "zts_open_connections",
+      help: "Open TCP connections on this instance (HTTP, SSE and WebSocket).",
+      registers: [registry],
+      collect() {
+        this.set(openConnections());
+      },
+    });
+  }
+  const enforcementRequests = new Counter({
+    name: "zts_enforcement_requests_total",
+    help: "Calls to ZEGO's server API, by action and result.",
+    labelNames: ["action", "result"],
+    registers: [registry],
+  });
+  const enforcementLatency = new Histogram({
+    name: "zts_enforcement_latency_seconds",
+    help: "From a committed room change to ZEGO's answer enforcing it.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const unknownStreams = new Counter({
+    name: "zts_enforcement_unknown_streams_total",
+    help: "Revoked users allowed any stream whose live stream was unknown, by policy (kick or none).",
+    labelNames: ["policy"],
+    registers: [registry],
+  });
   new Gauge({
-    name: "zts_redis_up",
-    help: "1 when the shared store answers (always 1 in memory mode).",
+    name: "zts_enforcement_backlog",
+    help: "Enforcement actions (stream bans, resumes, kicks) waiting or in flight, shared by all instances.",
     registers: [registry],
     async collect() {
-      this.set(await sources.redisUp());
+      this.set(sources.enforcementBacklog === undefined ? 0 : await sources.enforcementBacklog().catch(() => 0));
     },
   });
   return {
     registry,
+    enforcementRequest: (action, result) => enforcementRequests.inc({ action, result }),
+    enforcementLatency: (seconds) => enforcementLatency.observe(seconds),
+    enforcementUnknownStream: (policy) => unknownStreams.inc({ policy }),
     tokenIssued: (kind) => issued.inc({ kind }),
     tokenPushed(reason, committedAt, now) {
       pushes.inc({ reason });
       if (committedAt !== undefined && now >= committedAt) latency.observe((now - committedAt) / 1000);
     },
     authFailure: (transport) => authFailures.inc({ transport }),
+    serviceAuthenticated: (key, transport) => serviceAuths.inc({ key, transport }),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

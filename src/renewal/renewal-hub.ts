@@ -1,4 +1,5 @@
 import type { Clock } from "../clock/clock.js";
+import { RateLimitedError } from "../errors/service-errors.js";
 import type { EventBus, RoomEvent, Unsubscribe } from "../events/bus.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { RenewalStream, type TokenRenewal } from "./renewal-stream.js";
@@ -12,6 +13,19 @@ export interface RenewalHubOptions {
   readonly logger: Logger;
   /** Called for every push (metrics). */
   readonly onPush?: (renewal: TokenRenewal) => void;
+  /** Live subscriptions one user may hold on this instance (MAX_SUBSCRIPTIONS_PER_USER); default unlimited. */
+  readonly maxSubscriptionsPerUser?: number;
+}
+
+/** Per-subscription options of {@link RenewalHub.subscribe}. */
+export interface SubscribeOptions {
+  /** The subscriber's credential expiry (unix ms): the stream ends then, and tokens never outlive it. */
+  readonly credentialExpiresAtMs?: number;
+  /**
+   * Charged when the subscription owes the user a first token (a mint at the user's request); throws
+   * RateLimitedError to refuse the subscription. Server-started pushes are never charged.
+   */
+  readonly chargeInitial?: () => Promise<void>;
 }
 
 /** Counts for leak checks and metrics. */
@@ -26,7 +40,7 @@ export interface RenewalHub {
    * Opens a subscription for the user and room (`null`: basic token). Rejects with AccessDeniedError
    * for a non-member of a members-only room.
    */
-  subscribe(userId: string, roomId: string | null): Promise<RenewalStream>;
+  subscribe(userId: string, roomId: string | null, options?: SubscribeOptions): Promise<RenewalStream>;
   stats(): RenewalHubStats;
   /** Ends every subscription. */
   stop(): Promise<void>;
@@ -36,6 +50,8 @@ export interface RenewalHub {
 export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
   const { issuer, bus, clock, logger } = options;
   const streams = new Set<RenewalStream>();
+  const perUser = new Map<string, number>();
+  const maxPerUser = options.maxSubscriptionsPerUser ?? Number.POSITIVE_INFINITY;
   const byRoom = new Map<string, { streams: Set<RenewalStream>; unsubscribe: Promise<Unsubscribe> }>();
 
   const stopResync = bus.onResync(() => {
@@ -48,8 +64,11 @@ export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
     for (const stream of entry.streams) stream.onEvent(event);
   };
 
-  const release = (roomId: string | null, stream: RenewalStream) => {
-    streams.delete(stream);
+  const release = (userId: string, roomId: string | null, stream: RenewalStream) => {
+    if (!streams.delete(stream)) return;
+    const held = (perUser.get(userId) ?? 1) - 1;
+    if (held <= 0) perUser.delete(userId);
+    else perUser.set(userId, held);
     if (roomId === null) return;
     const entry = byRoom.get(roomId);
     if (entry === undefined || !entry.streams.delete(stream) || entry.streams.size > 0) return;
@@ -78,7 +97,10 @@ export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
   };
 
   return {
-    async subscribe(userId, roomId) {
+    async subscribe(userId, roomId, subscribeOptions = {}) {
+      if ((perUser.get(userId) ?? 0) >= maxPerUser) {
+        throw new RateLimitedError(60, `at most ${maxPerUser} live subscriptions per user: end one first`);
+      }
       // Refuse before any listener exists, so a refused subscription leaves nothing behind.
       await issuer.decide(userId, roomId);
       const stream = new RenewalStream({
@@ -87,14 +109,17 @@ export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
         issuer,
         clock,
         logger,
-        onClose: (s) => release(roomId, s),
+        onClose: (s) => release(userId, roomId, s),
         ...(options.onPush === undefined ? {} : { onPush: options.onPush }),
+        ...(subscribeOptions.credentialExpiresAtMs === undefined ? {} : { credentialExpiresAtMs: subscribeOptions.credentialExpiresAtMs }),
       });
       streams.add(stream);
+      perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
       try {
         // Listen before reading state, so no change between the two is missed.
         if (roomId !== null) await join(roomId, stream);
         await stream.start();
+        if (stream.owesInitial) await subscribeOptions.chargeInitial?.();
       } catch (e) {
         stream.close();
         throw e;

@@ -1,5 +1,5 @@
 import type { Clock, Timer } from "../clock/clock.js";
-import { AccessDeniedError, UnavailableError } from "../errors/service-errors.js";
+import { AccessDeniedError, AuthenticationError, UnavailableError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { samePrivilege, type Privilege } from "../rooms/policy.js";
 import type { RoomEvent } from "../events/bus.js";
@@ -24,13 +24,13 @@ export interface TokenRenewal {
   readonly changeCommittedAtMs?: number;
 }
 
-/** The last item of a stream whose user lost access to the room. */
+/** The last item of a stream whose user lost access to the room, or whose credential expired. */
 export interface RenewalEnded {
-  readonly ended: AccessDeniedError;
+  readonly ended: AccessDeniedError | AuthenticationError;
 }
 
 // Pending reasons are flags, so a burst of events collapses into one pending push.
-const FLAG = { INITIAL: 1, EXPIRING: 2, PRIVILEGE_CHANGED: 4, RESYNC: 8 } as const;
+const FLAG = { INITIAL: 1, EXPIRING: 2, PRIVILEGE_CHANGED: 4, RESYNC: 8, CREDENTIAL_EXPIRED: 16 } as const;
 const RETRY_MS = 500;
 
 /** Dependencies of a {@link RenewalStream}. */
@@ -44,6 +44,12 @@ export interface RenewalStreamOptions {
   readonly onClose: (stream: RenewalStream) => void;
   /** Called for every push, as it is handed to the transport. */
   readonly onPush?: (renewal: TokenRenewal) => void;
+  /**
+   * When the subscriber's credential (JWT) expires, unix ms: the stream ends then with
+   * UNAUTHENTICATED, whatever the transport, and no token is minted after it. Tokens minted before
+   * it live no longer than it (never less than the minimum TTL).
+   */
+  readonly credentialExpiresAtMs?: number;
 }
 
 /**
@@ -55,6 +61,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
   private wake: (() => void) | undefined;
   private timer: Timer | undefined;
   private retryTimer: Timer | undefined;
+  private expiryTimer: Timer | undefined;
   private retryFlags = 0;
   private changeAtMs: number | undefined;
   /** Newest room version an event announced; a decision older than that is re-read. */
@@ -66,11 +73,23 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
 
   constructor(private readonly options: RenewalStreamOptions) {
     this.ttlSeconds = options.issuer.defaultTtlSeconds;
+    const expiresAt = options.credentialExpiresAtMs;
+    if (expiresAt !== undefined) {
+      this.expiryTimer = options.clock.setTimer(() => {
+        this.expiryTimer = undefined;
+        this.raise(FLAG.CREDENTIAL_EXPIRED);
+      }, expiresAt - options.clock.now());
+    }
+  }
+
+  /** True while the first token is still owed (the caller charges it to the user's mint limit). */
+  get owesInitial(): boolean {
+    return (this.pending & FLAG.INITIAL) !== 0;
   }
 
   /** Timers armed now (for leak checks). */
   get timers(): number {
-    return (this.timer === undefined ? 0 : 1) + (this.retryTimer === undefined ? 0 : 1);
+    return (this.timer === undefined ? 0 : 1) + (this.retryTimer === undefined ? 0 : 1) + (this.expiryTimer === undefined ? 0 : 1);
   }
 
   /** Decides whether the subscriber needs a token at once, or only at the recorded renewal time. */
@@ -131,6 +150,10 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
       }
       const flags = this.pending;
       this.pending = 0;
+      if (flags & FLAG.CREDENTIAL_EXPIRED || this.credentialExpired()) {
+        this.close();
+        return { done: false, value: { ended: new AuthenticationError("credentials expired: reconnect with a fresh JWT") } };
+      }
       try {
         const renewal = await this.produce(flags);
         if (renewal !== undefined && !this.closed) {
@@ -147,6 +170,11 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
         this.retryLater(flags);
       }
     }
+  }
+
+  private credentialExpired(): boolean {
+    const expiresAt = this.options.credentialExpiresAtMs;
+    return expiresAt !== undefined && this.options.clock.now() >= expiresAt;
   }
 
   private retryLater(flags: number): void {
@@ -176,7 +204,13 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
       this.lastVersion = Math.max(this.lastVersion, decision.version);
       return undefined;
     }
-    const token = await issuer.mint(userId, roomId, decision, this.ttlSeconds);
+    // Never mint for a credential that expired while the decision was read.
+    if (this.credentialExpired()) {
+      this.raise(FLAG.CREDENTIAL_EXPIRED);
+      return undefined;
+    }
+    const ttl = issuer.capTtl(this.ttlSeconds, this.options.credentialExpiresAtMs);
+    const token = await issuer.mint(userId, roomId, decision, ttl);
     this.lastPrivilege = decision.privilege;
     this.lastVersion = Math.max(this.lastVersion, decision.version);
     this.arm(token.renewAtMs);
@@ -205,6 +239,8 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
     this.timer = undefined;
     this.retryTimer?.cancel();
     this.retryTimer = undefined;
+    this.expiryTimer?.cancel();
+    this.expiryTimer = undefined;
     const wake = this.wake;
     this.wake = undefined;
     wake?.();

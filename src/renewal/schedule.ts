@@ -1,4 +1,4 @@
-/** Renewal timing settings (DESIGN §2 "Expiry"). */
+/** Renewal timing: renew this long (plus jitter) before expiry, always more than 30 s ahead (the SDK warns at 30 s). */
 export interface RenewalTiming {
   /** Renew this many seconds before expiry (> 30, the SDK's own warning). */
   readonly leadSeconds: number;

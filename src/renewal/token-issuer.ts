@@ -52,10 +52,15 @@ export interface TokenIssuerOptions {
   readonly onMint?: (kind: "basic" | "room") => void;
 }
 
-/** Decides privileges and mints tokens: the Join flow of DESIGN §2. */
+/** Decides privileges and mints tokens: authenticate, read the room, decide, mint, record the last token issued. */
 export interface TokenIssuer {
   /** Validates a requested lifetime (default TOKEN_TTL_SECONDS). */
   ttl(effectiveTimeInSeconds: number | null | undefined): number;
+  /**
+   * Caps a lifetime so the token does not outlive the caller's credential (unix ms; none for game
+   * servers), never going below the minimum TTL (renewal lead + 30 s).
+   */
+  capTtl(ttlSeconds: number, credentialExpiresAtMs: number | undefined): number;
   /** The user's privilege now; throws AccessDeniedError for a non-member of a members-only room. */
   decide(userId: string, roomId: string | null): Promise<Decision>;
   /** Mints a token for a decision and records it as the last one issued. */
@@ -108,6 +113,11 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         throw new InvalidArgumentError("effectiveTimeInSeconds", `must be an integer from ${minTtl} to ${options.tokenMaxTtlSeconds}`);
       }
       return requested;
+    },
+    capTtl(ttlSeconds, credentialExpiresAtMs) {
+      if (credentialExpiresAtMs === undefined) return ttlSeconds;
+      const left = Math.floor((credentialExpiresAtMs - clock.now()) / 1000);
+      return Math.max(minTtl, Math.min(ttlSeconds, left));
     },
     async decide(userId, roomId) {
       if (roomId === null) return BASIC;

@@ -104,7 +104,10 @@ export function applyChange(room: RoomState, change: RoomChange): ChangeResult {
       const removing = new Set(change.userIds);
       const removed = room.members.filter((u) => removing.has(u));
       if (removed.length === 0) return { room, changed: false, affected: [] };
-      return { room: { ...room, members: room.members.filter((u) => !removing.has(u)), version: room.version + 1 }, changed: true, affected: removed };
+      // A removed member loses the publish right too: re-adding them must not restore it without a grant.
+      const publishers = room.publishers === null ? null : room.publishers.filter((p) => !removing.has(p.userId));
+      const members = room.members.filter((u) => !removing.has(u));
+      return { room: { ...room, members, publishers, version: room.version + 1 }, changed: true, affected: removed };
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { UnavailableError } from "../errors/service-errors.js";
+import { InvalidArgumentError } from "../token/index.js";
 import { unavailableOnFailure } from "../redis/connection.js";
 import { applyChange } from "./policy.js";
 import { emptyRoom, type RoomState } from "./room.js";
@@ -25,6 +26,31 @@ return 1
 `;
 const MAX_ATTEMPTS = 200;
 
+/** Marks a policy refusal (a room cap) so unavailableOnFailure rethrows it as BAD_USER_INPUT, as in memory. */
+class PolicyRefusal extends UnavailableError {
+  constructor(readonly refusal: InvalidArgumentError) {
+    super(refusal.message);
+  }
+}
+
+function invalidPasses<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) throw new PolicyRefusal(e);
+    throw e;
+  }
+}
+
+async function unwrapRefusal<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (e) {
+    if (e instanceof PolicyRefusal) throw e.refusal;
+    throw e;
+  }
+}
+
 /**
  * A {@link RoomStore} in Redis. Changes run the pure policy on the stored state and commit with a Lua
  * compare-and-set on the version, retrying on conflict: concurrent writers never mix, versions only grow.
@@ -46,17 +72,17 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
   return {
     getRoom: (roomId) => unavailableOnFailure(() => readRoom(roomId)),
     applyChange: (roomId, change) =>
-      unavailableOnFailure(async () => {
+      unwrapRefusal(unavailableOnFailure(async () => {
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
           const before = await readRoom(roomId);
-          const result = applyChange(before, change);
+          const result = invalidPasses(() => applyChange(before, change));
           if (!result.changed) return result;
           const ok = await redis.eval(CAS, 1, roomKey(roomId), String(before.version), String(result.room.version), serializeRoomState(result.room));
           if (ok === 1) return result;
           await new Promise((r) => setTimeout(r, Math.floor(random() * Math.min(50, 2 + attempt))));
         }
         throw new UnavailableError("room is too busy, try again");
-      }),
+      })),
     getIssued: (userId, roomId) =>
       unavailableOnFailure(async () => {
         const json = await redis.get(issuedKey(userId, roomId));

@@ -12,6 +12,14 @@ export interface RoomService {
   change(roomId: unknown, raw: RawRoomChange): Promise<RoomState>;
 }
 
+/** Runs around every change, e.g. to enforce revocations on ZEGO's servers. */
+export interface RoomChangeHook {
+  /** Before the change is stored; its result is handed to `after`. */
+  before(roomId: string): Promise<number>;
+  /** After the change is stored (changed or not), before its event is published. */
+  after(roomId: string, room: RoomState, removedUsers: readonly string[], ticket: number): Promise<void>;
+}
+
 /** Options of {@link createRoomService}. */
 export interface RoomServiceOptions {
   readonly store: RoomStore;
@@ -19,6 +27,7 @@ export interface RoomServiceOptions {
   readonly logger: Logger;
   /** Stamps events with their commit time; default Date.now. */
   readonly now?: () => number;
+  readonly hook?: RoomChangeHook;
 }
 
 /** Creates a {@link RoomService}. */
@@ -29,7 +38,17 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
     get: (roomId) => store.getRoom(assertRoomId(roomId)),
     async change(rawRoomId, raw) {
       const { roomId, change } = validateChange(rawRoomId, raw);
+      const hook = options.hook;
+      const ticket = hook === undefined ? undefined : await hook.before(roomId);
       const result = await store.applyChange(roomId, change);
+      if (hook !== undefined && ticket !== undefined) {
+        try {
+          await hook.after(roomId, result.room, change.kind === "removeMembers" ? change.userIds : [], ticket);
+        } catch (e) {
+          // The change is stored and marked; the enforcement sweep finishes it.
+          logger.warn("room change hook failed", { error: errorName(e), roomId, version: result.room.version });
+        }
+      }
       if (result.changed) {
         try {
           await bus.publish({ roomId, userIds: result.affected, version: result.room.version, committedAtMs: now() });

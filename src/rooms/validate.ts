@@ -7,10 +7,12 @@ function list(value: unknown, field: string, max: number): unknown[] {
   return value;
 }
 
-/** Validates an optional stream allow-list: null/undefined means any stream. Duplicates are dropped. */
+/** Validates an optional stream allow-list: null/undefined means any stream; an empty list is refused. Duplicates are dropped. */
 export function validateStreamIds(value: unknown, field = "streamIds"): string[] | null {
   if (value === null || value === undefined) return null;
   const ids = list(value, field, ROOM_LIMITS.maxStreamIdsPerUser).map((s, i) => assertStreamId(s, `${field}[${i}]`));
+  // ZEGO reads an empty stream_id_list as "any stream", the opposite of what an empty list suggests.
+  if (ids.length === 0) throw new InvalidArgumentError(field, "must not be empty (null allows any stream; use revokePublish to take the right away)");
   return [...new Set(ids)].sort();
 }
 

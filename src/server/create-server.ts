@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAuthenticator } from "../auth/authenticator.js";
 import { systemClock, type Clock } from "../clock/clock.js";
@@ -10,12 +10,21 @@ import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { createRenewalHub, type RenewalHub } from "../renewal/renewal-hub.js";
 import { createTokenIssuer } from "../renewal/token-issuer.js";
 import { createRoomService } from "../rooms/room-service.js";
+import { createEnforcer, type Enforcer } from "../enforcement/enforcer.js";
+import { createMemoryEnforcementStore } from "../enforcement/memory-store.js";
+import { createRedisEnforcementStore } from "../enforcement/redis-store.js";
+import { DEFAULT_ENFORCEMENT_TUNING, zegoLimits, type EnforcementTuning } from "../enforcement/tuning.js";
+import { createZegoServerApi } from "../zego/server-api.js";
 import { createAuthGate } from "./auth-gate.js";
+import { createClientIpResolver, isTrustedProxy } from "./client-ip.js";
+import { createCors } from "./cors.js";
+import { applyConnectionLimits, DEFAULT_CONNECTION_LIMITS, timeoutCheckIntervalMs, type ConnectionLimits } from "./connection-limits.js";
 import { createBackends, type Backends } from "./backends.js";
-import { createHttpHandler } from "./http-handler.js";
+import { createHttpHandler, MAX_REQUEST_BODY_BYTES } from "./http-handler.js";
 import { createPageHandler } from "../web/serve-pages.js";
 import { attachWebSocketServer } from "./ws-server.js";
 import { createTokenYoga } from "./yoga.js";
+import { createZegoCallbackHandler } from "./zego-callback.js";
 
 /** Options of {@link createTokenServer}. */
 export interface TokenServerOptions {
@@ -30,6 +39,12 @@ export interface TokenServerOptions {
   readonly backends?: Backends;
   /** Names this instance's Redis connections in CLIENT LIST; default random. */
   readonly instanceName?: string;
+  /** Serve JSON POSTs through the fast path (default true); tests turn it off to compare with Yoga. */
+  readonly fastPath?: boolean;
+  /** Connection timeouts and caps; defaults {@link DEFAULT_CONNECTION_LIMITS} and MAX_CONNECTIONS_PER_IP. */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
+  /** Timing of revocation enforcement (tests shorten it); default {@link DEFAULT_ENFORCEMENT_TUNING}. */
+  readonly enforcementTuning?: Partial<EnforcementTuning>;
 }
 
 /** A running token service. */
@@ -41,6 +56,8 @@ export interface TokenServer {
   readonly hub: RenewalHub;
   readonly backends: Backends;
   readonly metrics: Metrics;
+  /** Revocation enforcement and live-stream tracking; absent when neither ZEGO_ENFORCE nor ZEGO_CALLBACK_SECRET is set. */
+  readonly enforcer: Enforcer | undefined;
   /** Listens on the configured host and port (0 picks a free port). */
   start(): Promise<void>;
   /** Stops accepting, closes WebSockets with 1001, ends subscriptions, releases timers and connections. */
@@ -61,14 +78,56 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     await Promise.all([store.ping(), bus.ping()]);
   };
 
+  const random = options.random ?? Math.random;
+  const enforcementStore =
+    config.enforcement.enabled || config.callbackSecret !== undefined
+      ? backends.redis === undefined
+        ? createMemoryEnforcementStore()
+        : createRedisEnforcementStore({ redis: backends.redis, prefix: config.redisPrefix })
+      : undefined;
+  // Assigned once the HTTP server exists; read at scrape time only.
+  let connections: { open(): number } = { open: () => 0 };
   const metrics = createMetrics({
     // Read at scrape time, when the hub below exists.
     activeSubscriptions: () => hub.stats().subscriptions,
-    redisUp: () => ready().then(
-      () => 1,
-      () => 0,
-    ),
+    openConnections: () => connections.open(),
+    ...(backends.kind === "memory"
+      ? {}
+      : {
+          redisUp: () =>
+            ready().then(
+              () => 1,
+              () => 0,
+            ),
+        }),
+    ...(enforcementStore === undefined ? {} : { enforcementBacklog: () => enforcementStore.backlog() }),
   });
+  const tuning: EnforcementTuning = { ...DEFAULT_ENFORCEMENT_TUNING, ...options.enforcementTuning };
+  const enforcer =
+    enforcementStore === undefined
+      ? undefined
+      : createEnforcer({
+          store: enforcementStore,
+          rooms: store,
+          api: config.enforcement.enabled
+            ? createZegoServerApi({
+                apiUrl: config.enforcement.apiUrl,
+                appId: config.appId,
+                serverSecret: config.serverSecret,
+                isTest: config.enforcement.isTest,
+                clock,
+                timeoutMs: tuning.callTimeoutMs,
+              })
+            : undefined,
+          clock,
+          logger: logger.child({ component: "enforcement" }),
+          metrics,
+          defaultCanPublish: config.defaultCanPublish,
+          unknownStream: config.enforcement.unknownStream,
+          limits: zegoLimits(config.enforcement.isTest),
+          tuning,
+          random,
+        });
   const issuer = createTokenIssuer({
     appId: config.appId,
     serverSecret: config.serverSecret,
@@ -78,28 +137,48 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     defaultCanPublish: config.defaultCanPublish,
     store,
     clock,
-    random: options.random ?? Math.random,
+    random,
     onMint: (kind) => metrics.tokenIssued(kind),
   });
-  const hub = createRenewalHub({ issuer, bus, clock, logger, onPush: (r) => metrics.tokenPushed(r.reason, r.changeCommittedAtMs, clock.now()) });
+  const hub = createRenewalHub({ issuer, bus, clock, logger, onPush: (r) => metrics.tokenPushed(r.reason, r.changeCommittedAtMs, clock.now()), maxSubscriptionsPerUser: config.maxSubscriptionsPerUser });
   const limiterBase = { durationSeconds: 60, prefix: config.redisPrefix, ...(backends.redis === undefined ? {} : { redis: backends.redis }) };
   const services: Services = {
     config,
     issuer,
-    rooms: createRoomService({ store, bus, logger, now: () => clock.now() }),
+    rooms: createRoomService({ store, bus, logger, now: () => clock.now(), ...(enforcer?.enforcing === true ? { hook: enforcer } : {}) }),
     hub,
     bus,
     clock,
     issueLimit: createRateLimiter({ ...limiterBase, name: "issue", points: config.issueRateLimitPerMinute }),
+    ...(enforcer === undefined ? {} : { enforcement: enforcer }),
   };
   const gate = createAuthGate(
     createAuthenticator({ config: config.auth, now: () => clock.now() }),
     createRateLimiter({ ...limiterBase, name: "authfail", points: config.authFailureLimitPerMinute }),
     metrics,
   );
-  const yoga = createTokenYoga({ services, gate, production: config.production, logger });
-  const http: Server = createServer(createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, pages: createPageHandler({ enabled: config.consoleEnabled }) }));
-  const ws = attachWebSocketServer({ http, yoga, gate, clock, logger });
+  const clientIp = createClientIpResolver(config.trustedProxies);
+  const yoga = createTokenYoga({ services, gate, clientIp, production: config.production, logger });
+  const zegoCallback =
+    enforcer === undefined || config.callbackSecret === undefined
+      ? undefined
+      : createZegoCallbackHandler({ secret: config.callbackSecret, enforcer, clock, maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnectionsPerIp: config.maxConnectionsPerIp, ...options.connectionLimits };
+  const http: Server = createServer(
+    { connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
+    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors: createCors(config.corsOrigins), fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }), pages: createPageHandler({ enabled: config.consoleEnabled }) }),
+  );
+  connections = applyConnectionLimits(http, limits, isTrustedProxy(config.trustedProxies), logger);
+  // SSE streams are cut, not completed, on shutdown: `event: complete` tells graphql-sse clients the
+  // subscription is over for good, while a dropped stream makes them reconnect (to the next instance).
+  const eventStreams = new Set<ServerResponse>();
+  http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const accept = req.headers.accept;
+    if (accept === undefined || !accept.includes("text/event-stream")) return;
+    eventStreams.add(res);
+    res.once("close", () => eventStreams.delete(res));
+  });
+  const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger });
 
   let port = 0;
   let stopped = false;
@@ -115,6 +194,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     hub,
     backends,
     metrics,
+    enforcer,
     async start() {
       await new Promise<void>((resolve, reject) => {
         http.once("error", reject);
@@ -124,11 +204,14 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
           resolve();
         });
       });
+      enforcer?.start();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      for (const res of eventStreams) res.destroy();
+      await enforcer?.stop();
       await ws.close();
       await hub.stop();
       http.closeIdleConnections();

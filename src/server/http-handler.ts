@@ -7,6 +7,8 @@ import type { Metrics } from "../metrics/metrics.js";
 import { createJsonFastPath, isFastPathRequest } from "./json-fast-path.js";
 import { withTimeout } from "../util/timeout.js";
 import type { ServerContext } from "./yoga.js";
+import type { Cors } from "./cors.js";
+import type { ZegoCallbackHandler } from "./zego-callback.js";
 import type { PageHandler } from "../web/serve-pages.js";
 
 /** Largest request body accepted, in bytes. */
@@ -22,6 +24,12 @@ export interface HttpHandlerOptions {
   /** Resolves when the store and bus answer. */
   readonly ready: () => Promise<void>;
   readonly backendKind: string;
+  /** `POST /zego/callback`; absent (404) without ZEGO_CALLBACK_SECRET. */
+  readonly zegoCallback?: ZegoCallbackHandler;
+  /** CORS for every response; applied before anything else answers. */
+  readonly cors: Cors;
+  /** Serve JSON POSTs through the fast path (default true); off only to compare it with Yoga in tests. */
+  readonly fastPath?: boolean;
   /** The /assistant and /console pages (404 when the console is disabled). */
   readonly pages?: PageHandler;
 }
@@ -45,10 +53,15 @@ function bodyRefusal(req: IncomingMessage): { status: number; message: string } 
 export function createHttpHandler(options: HttpHandlerOptions): RequestListener {
   const { yoga, metrics } = options;
   const fastPath = createJsonFastPath({ yoga });
+  const useFastPath = options.fastPath ?? true;
   return (req, res) => {
     const given = req.headers["x-request-id"];
     const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader("x-request-id", requestId);
+    // Every answer, whichever branch gives it: same CORS, never cached, never content-sniffed.
+    res.setHeader("cache-control", "no-store");
+    res.setHeader("x-content-type-options", "nosniff");
+    if (options.cors.handle(req, res)) return;
     const logger = options.logger.child({ requestId });
     const started = process.hrtime.bigint();
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -77,9 +90,13 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
       res.setHeader("connection", "close");
       return json(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: "BAD_USER_INPUT" } }] });
     }
+    if (path === "/zego/callback") {
+      if (options.zegoCallback === undefined) return json(res, 404, { errors: [{ message: "not found" }] });
+      return options.zegoCallback(req, res, logger);
+    }
     // handle() may answer synchronously (no promise) or asynchronously.
     Promise.resolve()
-      .then(() => (isFastPathRequest(req, path) ? fastPath(req, res, logger) : yoga.handle(req, res, { req, res, logger })))
+      .then(() => (useFastPath && isFastPathRequest(req, path) ? fastPath(req, res, logger) : yoga.handle(req, res, { req, res, logger })))
       .catch((e: unknown) => {
       logger.error("request failed", { error: e instanceof Error ? e.name : typeof e });
       if (!res.headersSent) json(res, 500, { errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });

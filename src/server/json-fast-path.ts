@@ -56,15 +56,21 @@ function send(res: ServerResponse, status: number, result: ExecutionResult, head
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)), ...headers }).end(body);
 }
 
-function sendErrors(res: ServerResponse, errors: readonly GraphQLError[], defaultStatus: number): void {
-  const normalized = errors.map(normalizeError);
+/** The status and headers errors ask for through `extensions.http` (the highest status wins), as Yoga does. */
+function httpOf(errors: readonly GraphQLError[], defaultStatus: number): { status: number; headers: Record<string, string> } {
   let status = defaultStatus;
   const headers: Record<string, string> = {};
-  for (const e of normalized) {
+  for (const e of errors) {
     const http = e.extensions["http"] as { status?: number; headers?: Record<string, string> } | undefined;
     if (http?.status !== undefined && http.status > status) status = http.status;
     Object.assign(headers, http?.headers ?? {});
   }
+  return { status, headers };
+}
+
+function sendErrors(res: ServerResponse, errors: readonly GraphQLError[], defaultStatus: number): void {
+  const normalized = errors.map(normalizeError);
+  const { status, headers } = httpOf(normalized, defaultStatus);
   send(res, status, { errors: normalized }, headers);
 }
 
@@ -90,7 +96,8 @@ export function createJsonFastPath(options: JsonFastPathOptions): (req: Incoming
     if (typeof params === "string") return sendErrors(res, [codedError(ErrorCode.BAD_USER_INPUT, params)], 400);
     const enveloped = yoga.getEnveloped({ req, res, logger, params });
     const prepared = prepareDocument(enveloped, params.query);
-    if ("errors" in prepared) return sendErrors(res, prepared.errors, 200);
+    // Under application/json, request errors (parse, validation, limits) answer 200, as Yoga does.
+    if ("errors" in prepared) return send(res, 200, { errors: prepared.errors.map(normalizeError) });
     const { schema, contextFactory, execute } = enveloped;
     const { document } = prepared;
     const operation = getOperationAST(document, params.operationName);
@@ -110,6 +117,7 @@ export function createJsonFastPath(options: JsonFastPathOptions): (req: Incoming
     const errors = result.errors.map(normalizeError);
     const coercion = !("data" in result) || result.data === undefined;
     if (coercion) return sendErrors(res, errors, 400);
-    send(res, 200, { ...result, errors });
+    const { status, headers } = httpOf(errors, 200);
+    send(res, status, { ...result, errors }, headers);
   };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import { randomUUID } from "node:crypto";
-import type { ExecutionArgs } from "graphql";
+import type { ExecutionArgs, GraphQLFormattedError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -12,7 +12,8 @@ import { codedError, ErrorCode } from "../graphql/errors.js";
 import type { Logger } from "../log/logger.js";
 import type { AuthGate } from "./auth-gate.js";
 import { prepareDocument } from "./prepare-document.js";
-import { clientIp, type ServerContext } from "./yoga.js";
+import type { ClientIpResolver } from "./client-ip.js";
+import type { ServerContext } from "./yoga.js";
 
 /** WebSocket limits (issue: hardening). */
 export const WS_LIMITS = Object.freeze({
@@ -25,13 +26,21 @@ export const WS_LIMITS = Object.freeze({
 });
 
 /** Close codes used besides graphql-ws's own. */
-export const CLOSE = Object.freeze({ FORBIDDEN: 4403, TOO_MANY_REQUESTS: 4429, GOING_AWAY: 1001 });
+export const CLOSE = Object.freeze({
+  FORBIDDEN: 4403,
+  /** Try Again Later: graphql-ws clients retry it (4429 would be fatal to them). */
+  TRY_AGAIN_LATER: 1013,
+  GOING_AWAY: 1001,
+  INTERNAL_ERROR: 1011,
+});
 
 /** Options of {@link attachWebSocketServer}. */
 export interface WebSocketOptions {
   readonly http: Server;
   readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   readonly gate: AuthGate;
+  /** The client address per-IP limits count under. */
+  readonly clientIp: ClientIpResolver;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -51,6 +60,17 @@ interface Connection {
   expiry?: Timer;
 }
 
+function withoutHttp(error: GraphQLFormattedError): GraphQLFormattedError {
+  const json = "toJSON" in error && typeof error.toJSON === "function" ? (error.toJSON() as GraphQLFormattedError) : error;
+  if (json.extensions === undefined || !("http" in json.extensions)) return json;
+  const { http: _http, ...extensions } = json.extensions;
+  return { ...json, extensions };
+}
+
+function withoutHttpExtensions<T extends { errors?: readonly GraphQLFormattedError[] }>(result: T): T {
+  return result.errors === undefined ? result : { ...result, errors: result.errors.map(withoutHttp) };
+}
+
 type Execute = (args: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]["execute"]>>;
 
 /** Serves graphql-transport-ws on `/graphql`, through the same Yoga plugins as HTTP. */
@@ -68,14 +88,14 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
         const logger = options.logger.child({ connectionId: randomUUID() });
         let viewer: Viewer | null;
         try {
-          viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, clientIp(ctx.extra.request), "ws");
+          viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, options.clientIp(ctx.extra.request), "ws");
         } catch (e) {
-          if (e instanceof RateLimitedError) socket.close(CLOSE.TOO_MANY_REQUESTS, "Too Many Requests");
+          if (e instanceof RateLimitedError) socket.close(CLOSE.TRY_AGAIN_LATER, "Try Again Later");
           logger.info("websocket refused", { reason: e instanceof RateLimitedError ? "rate-limited" : "unauthenticated" });
           return false;
         }
         if (viewer === null) return false;
-        const conn: Connection = { viewer, logger, operations: new Set() };
+        const conn: Connection = { viewer, logger: viewer.kind === "SERVICE" ? logger.child({ keyName: viewer.keyName }) : logger, operations: new Set() };
         if (viewer.kind === "USER") {
           // A socket lives no longer than its JWT: the client reconnects with a fresh one.
           conn.expiry = clock.setTimer(() => socket.close(CLOSE.FORBIDDEN, "Forbidden: credentials expired"), viewer.expiresAt * 1000 - clock.now());
@@ -110,11 +130,25 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
           rootValue: { execute, subscribe },
         };
       },
+      // `extensions.http` steers HTTP statuses; it means nothing over a socket, so it never goes out.
+      onNext: (_ctx, _id, _payload, _args, result) => withoutHttpExtensions(result),
+      onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
       execute: (args) => (args.rootValue as { execute: Execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: Execute }).subscribe(args),
     },
     wss,
   );
+  // graphql-ws reports socket errors (an oversized message, a bad frame) with console.error and a stack
+  // trace: replace its listener, so every log line stays one JSON line and nobody can flood stderr.
+  wss.on("connection", (socket: WebSocket) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (e: Error & { code?: string }) => {
+      options.logger.warn("websocket error", { error: e.name, code: e.code ?? "unknown" });
+      if (socket.readyState === socket.OPEN) socket.close(CLOSE.INTERNAL_ERROR, "Internal server error");
+    });
+  });
+  wss.removeAllListeners("error");
+  wss.on("error", (e: Error) => options.logger.error("websocket server error", { error: e.name }));
 
   return {
     async close() {

@@ -10,6 +10,7 @@ import { classify, codedError, ErrorCode, maskError, normalizeError } from "../g
 import { buildSchema } from "../graphql/schema.js";
 import { errorName, type Logger } from "../log/logger.js";
 import type { AuthGate } from "./auth-gate.js";
+import type { ClientIpResolver } from "./client-ip.js";
 
 /** What the Node adapter and the WebSocket adapter pass in. */
 export interface ServerContext {
@@ -28,15 +29,13 @@ export const QUERY_LIMITS = Object.freeze({ maxDepth: 10, maxAliases: 15, maxTok
 export interface TokenYogaOptions {
   readonly services: Services;
   readonly gate: AuthGate;
+  /** The client address per-IP limits count under. */
+  readonly clientIp: ClientIpResolver;
   readonly production: boolean;
   /** For Yoga's own warnings and errors (only error names are logged). */
   readonly logger: Logger;
 }
 
-/** Client IP for per-IP limits (the socket's peer; put the service behind a proxy that sets no trust). */
-export function clientIp(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? "unknown";
-}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -63,11 +62,22 @@ interface ResultLike {
 }
 
 // Rewrites error codes on every HTTP result (single, batched); streams are left alone.
+// Under the GraphQL-over-HTTP media type, a request error (no `data`: parse, validation) answers 400.
+const REQUEST_ERROR_HTTP = Object.freeze({ status: 400 });
+
 const useErrorCodes: Plugin = {
-  onResultProcess({ result, setResult }) {
+  onResultProcess({ request, result, setResult }) {
+    const graphqlResponse = (request.headers.get("accept") ?? "").includes("application/graphql-response+json");
     const fix = (r: unknown): unknown => {
       const errors = (r as ResultLike | null)?.errors;
-      return Array.isArray(errors) ? { ...(r as object), errors: errors.map((e) => normalizeError(e as GraphQLError)) } : r;
+      if (!Array.isArray(errors)) return r;
+      const requestError = graphqlResponse && !("data" in (r as object));
+      const normalized = errors.map((e) => {
+        const n = normalizeError(e as GraphQLError);
+        if (requestError && n.extensions["http"] === undefined) (n.extensions as Record<string, unknown>)["http"] = REQUEST_ERROR_HTTP;
+        return n;
+      });
+      return { ...(r as object), errors: normalized };
     };
     if (Array.isArray(result)) setResult(result.map(fix) as typeof result);
     else if (typeof (result as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== "function") setResult(fix(result) as typeof result);
@@ -102,6 +112,8 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
   return createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: "/graphql",
+    // CORS is answered in one place (src/server/cors.ts) for every path.
+    cors: false,
     landingPage: false,
     graphiql: !production,
     batching: false,
@@ -119,8 +131,9 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
     context: async ({ req, viewer, logger }) => {
       if (viewer !== undefined) return { viewer, services, logger };
       try {
-        const authed = await gate.authenticate({ authorization: header(req, "authorization"), apiKey: header(req, "x-api-key") }, clientIp(req), "http");
-        return { viewer: authed, services, logger };
+        const authed = await gate.authenticate({ authorization: header(req, "authorization"), apiKey: header(req, "x-api-key") }, options.clientIp(req), "http");
+        // Game servers are named by their key's configured name in every log line of the request.
+        return { viewer: authed, services, logger: authed?.kind === "SERVICE" ? logger.child({ keyName: authed.keyName }) : logger };
       } catch (e) {
         if (e instanceof AuthenticationError) throw codedError(ErrorCode.UNAUTHENTICATED, e.message, { http: { status: 401 } });
         if (e instanceof RateLimitedError) {

@@ -51,7 +51,7 @@ function jsonPayload(payload: string): string {
   return json;
 }
 
-/** Mints a token04 (DESIGN §1), byte for byte in the layout of ZEGO's official generators. */
+/** Mints a token04 ("04" + base64 of expire, nonce, ciphertext and mode), byte for byte in the layout of ZEGO's official generators. */
 export function encodeToken04(input: EncodeToken04Input, options: EncodeToken04Options = {}): string {
   const appId = assertAppId(input.appId);
   const userId = assertUserId(input.userId);

@@ -1,4 +1,4 @@
-/** Stable codes of token verification failures (DESIGN §1). */
+/** Stable codes of token verification failures, each with the error number the ZEGO SDK reports. */
 export const TokenErrorCode = {
   MALFORMED: "TOKEN_MALFORMED",
   UNSUPPORTED_VERSION: "TOKEN_UNSUPPORTED_VERSION",

@@ -1,6 +1,6 @@
 export { encodeToken04, MAX_EFFECTIVE_TIME_SECONDS, type EncodeToken04Input, type EncodeToken04Options } from "./encode.js";
 export { decodeToken04, type DecodedToken04, type DecodeToken04Options } from "./decode.js";
-export { verifyToken04, type VerifyToken04Options } from "./verify.js";
+export { BASIC_TOKEN_NOTE, verifyToken04, type VerifyToken04Options } from "./verify.js";
 export {
   buildPrivilegePayload,
   parsePrivilegePayload,

@@ -28,6 +28,8 @@ export function buildPrivilegePayload(privilege: RoomPrivilege): string {
       throw new InvalidArgumentError("streamIds", "must be a list of stream IDs or null");
     }
     streamIds = privilege.streamIds.map((id, i) => assertStreamId(id, `streamIds[${i}]`));
+    // An empty list would mean "any stream" to ZEGO: never emit one.
+    if (streamIds.length === 0) throw new InvalidArgumentError("streamIds", "must not be empty (null allows any stream)");
   }
   return JSON.stringify({
     room_id: roomId,
@@ -71,7 +73,8 @@ export function parsePrivilegePayload(payload: string): RoomPrivilege | null {
     if (!isStringArray(list)) {
       throw malformed("stream_id_list must be null or a list of strings");
     }
-    streamIds = list;
+    // ZEGO treats an empty list as unrestricted, so decode it as "any stream".
+    streamIds = list.length === 0 ? null : list;
   }
   return {
     roomId,

@@ -19,10 +19,15 @@ export interface VerifyToken04Options {
   readonly now?: number;
 }
 
+/** What verifiers report for a basic token: it passes, but nothing in it restricts room or stream. */
+export const BASIC_TOKEN_NOTE =
+  "basic token: not restricted by room or stream; accepted only where privilege checks are off in ZEGO's console";
+
 /**
  * Decodes a token and applies ZEGO's checks: app, user, room, login, publish and stream allow-list.
- * Returns the decoded token, or throws {@link TokenError} with the code of DESIGN §1.
- * A basic token (no privilege payload) passes every room and publish check, as in ZEGO.
+ * Returns the decoded token, or throws {@link TokenError} with a stable code and the ZEGO SDK error number.
+ * A basic token (no privilege payload) passes every room and publish check, as in ZEGO where privilege
+ * checks are off; callers report it with {@link BASIC_TOKEN_NOTE} rather than as valid for a room.
  */
 export function verifyToken04(token: unknown, options: VerifyToken04Options): DecodedToken04 {
   const decoded = decodeToken04(token, options.now === undefined ? { secret: options.secret } : { secret: options.secret, now: options.now });

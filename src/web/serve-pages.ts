@@ -54,9 +54,7 @@ export function createPageHandler(options: { readonly enabled: boolean; readonly
     if (asset === undefined) return false;
     const headers = {
       "x-frame-options": "DENY",
-      "x-content-type-options": "nosniff",
       "referrer-policy": "no-referrer",
-      "cache-control": "no-cache",
     };
     if (!options.enabled || (req.method !== "GET" && req.method !== "HEAD")) {
       res.writeHead(options.enabled ? 405 : 404, { ...headers, "content-type": "text/plain; charset=utf-8" }).end(options.enabled ? "method not allowed" : "not found");

@@ -143,6 +143,13 @@ describe("zego-token verify", () => {
       expect(JSON.parse(r.stdout)).toEqual({ valid: false, code, zegoErrorCode: zego, message: expect.any(String) });
     }
   });
+
+  it("reports a basic token as unrestricted (exit 3), not as valid for the room asked about", async () => {
+    const basic = vectors.valid.find((x) => x.privilege === null)!;
+    const r = await run(["verify", "--app-id", String(vectors.appId), "--room-id", "any-room", "--stream-id", "any", "--now", String(basic.now), basic.token]);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, restricted: false, note: expect.stringMatching(/not restricted by room or stream/) });
+  });
 });
 
 describe("zego-token as a process", () => {

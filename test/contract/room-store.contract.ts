@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RoomChange } from "../../src/rooms/room.js";
+import { ROOM_LIMITS, type RoomChange } from "../../src/rooms/room.js";
+import { InvalidArgumentError } from "../../src/token/index.js";
 import type { IssuedRecord, RoomStore } from "../../src/rooms/store.js";
 
 /** Creates stores over one shared backend (two "instances"), and tears the backend down. */
@@ -66,6 +67,17 @@ export function describeRoomStoreContract(name: string, harness: () => Promise<S
       expect(await b.getIssued("u2", "c-rec")).toBeNull();
       await new Promise((r) => setTimeout(r, expiresAt * 1000 - Date.now() + 60));
       expect(await b.getIssued("u1", "c-rec")).toBeNull();
+    });
+
+    it("refuses a change that breaks a room cap with InvalidArgumentError (BAD_USER_INPUT), changing nothing", async () => {
+      const many = Array.from({ length: ROOM_LIMITS.maxListEntries }, (_, i) => `m${i}`);
+      for (let i = 0; i < ROOM_LIMITS.maxMembers / ROOM_LIMITS.maxListEntries; i++) {
+        await a.applyChange("c-cap", { kind: "addMembers", userIds: many.map((u) => `${u}_${i}`) });
+      }
+      const before = await b.getRoom("c-cap");
+      expect(before.members).toHaveLength(ROOM_LIMITS.maxMembers);
+      await expect(b.applyChange("c-cap", { kind: "addMembers", userIds: ["one-too-many"] })).rejects.toBeInstanceOf(InvalidArgumentError);
+      expect(await a.getRoom("c-cap")).toEqual(before);
     });
 
     it("answers ping", async () => {

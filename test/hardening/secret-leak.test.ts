@@ -10,7 +10,7 @@ const bodies: string[] = [];
 let t: TestServer;
 
 beforeAll(async () => {
-  t = await startTestServer({ logger: createLogger({ level: "debug", write: (line) => logLines.push(line) }) });
+  t = await startTestServer({ env: { ALLOW_BASIC_TOKENS: "true" }, logger: createLogger({ level: "debug", write: (line) => logLines.push(line) }) });
 });
 afterAll(async () => {
   await t.stop();

@@ -18,7 +18,12 @@ export interface Child {
 
 /** Starts a TypeScript entry point of this repository with tsx and a clean environment. */
 export function runTs(entry: string, env: Record<string, string>, args: string[] = []): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+  return runCommand(process.execPath, ["--import", "tsx", entry, ...args], env);
+}
+
+/** Starts a command in the repository with a clean environment (PATH and HOME kept). */
+export function runCommand(command: string, args: string[], env: Record<string, string>): Child {
+  const proc = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],

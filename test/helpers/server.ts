@@ -3,10 +3,12 @@ import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { signUserJwt } from "../../src/auth/dev-jwt.js";
 import type { Clock } from "../../src/clock/clock.js";
+import type { EnforcementTuning } from "../../src/enforcement/tuning.js";
 import { loadConfig } from "../../src/config/config.js";
 import type { Logger } from "../../src/log/logger.js";
 import type { Backends } from "../../src/server/backends.js";
 import { createTokenServer, type TokenServer } from "../../src/server/create-server.js";
+import type { ConnectionLimits } from "../../src/server/connection-limits.js";
 
 /** Recognisable test credentials (the leak tests search for them). */
 export const TEST_SECRETS = {
@@ -22,7 +24,7 @@ export interface TestServer {
   readonly server: TokenServer;
   readonly url: string;
   readonly wsUrl: string;
-  /** A user JWT valid for `ttlSeconds` (default 1 h) from the server clock's now. */
+  /** A user JWT valid for `ttlSeconds` (default 24 h, longer than any default token) from the server clock's now. */
   jwt(userId: string, ttlSeconds?: number): Promise<string>;
   /** POSTs a GraphQL operation; `as` is a user ID, "service", or nothing (anonymous). */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, as?: string): Promise<GqlResult<T>>;
@@ -47,6 +49,10 @@ export interface StartOptions {
   backends?: Backends;
   /** Names the instance's Redis connections. */
   instanceName?: string;
+  enforcementTuning?: Partial<EnforcementTuning>;
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** False: every JSON POST goes through Yoga (to compare it with the fast path). */
+  fastPath?: boolean;
 }
 
 /** Starts a real server on a free port with known credentials. */
@@ -67,13 +73,16 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.backends === undefined ? {} : { backends: options.backends }),
     ...(options.instanceName === undefined ? {} : { instanceName: options.instanceName }),
+    ...(options.enforcementTuning === undefined ? {} : { enforcementTuning: options.enforcementTuning }),
+    ...(options.connectionLimits === undefined ? {} : { connectionLimits: options.connectionLimits }),
+    ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
   });
   await server.start();
   const url = `${server.url}/graphql`;
   const wsUrl = url.replace(/^http/, "ws");
   const clients: Client[] = [];
   const nowMs = () => (options.clock ?? { now: Date.now }).now();
-  const jwt = (userId: string, ttlSeconds = 3600) => signUserJwt({ secret: TEST_SECRETS.jwtSecret, userId, ttlSeconds, nowMs: nowMs() });
+  const jwt = (userId: string, ttlSeconds = 86400) => signUserJwt({ secret: TEST_SECRETS.jwtSecret, userId, ttlSeconds, nowMs: nowMs() });
   const headersFor = async (as?: string): Promise<Record<string, string>> => {
     if (as === undefined) return {};
     if (as === "service") return { "x-api-key": TEST_SECRETS.apiKey };

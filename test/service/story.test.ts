@@ -29,10 +29,34 @@ describe("the full story on one instance", () => {
     expect(Math.abs(Date.parse(tok.serverTime) - Date.now())).toBeLessThan(5000);
   });
 
-  it("a basic token without roomId", async () => {
+  it("refuses a token without roomId unless ALLOW_BASIC_TOKENS is on, over HTTP and graphql-ws alike", async () => {
     const r = await t.gql<{ issueToken: TokenShape }>(ISSUE, {}, "alice");
-    expect(r.data!.issueToken.roomId).toBeNull();
-    expect(privilegeOf(r.data!.issueToken.token)).toBeNull();
+    expect(r.data).toBeNull();
+    expect(r.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "roomId" });
+    const sub = subscribe<RenewedResult>(await t.ws("alice"), RENEWED, {});
+    const first = await Promise.race([sub.next(), sub.done.then((d) => ({ done: d }))]);
+    const fromNext = "errors" in (first as object) ? (first as RenewedResult).errors?.[0]?.extensions : undefined;
+    const fromDone = "done" in (first as object) ? (first as { done: { error?: Array<{ extensions?: Record<string, unknown> }> } }).done.error?.[0]?.extensions : undefined;
+    expect(fromNext ?? fromDone).toMatchObject({ code: "BAD_USER_INPUT", field: "roomId" });
+    sub.dispose();
+  });
+
+  it("a basic token without roomId where allowed, which inspectToken reports as unrestricted", async () => {
+    const basic = await startTestServer({ env: { ALLOW_BASIC_TOKENS: "true" } });
+    try {
+      const r = await basic.gql<{ issueToken: TokenShape }>(ISSUE, {}, "alice");
+      expect(r.data!.issueToken.roomId).toBeNull();
+      expect(privilegeOf(r.data!.issueToken.token)).toBeNull();
+      const inspected = await basic.gql<{ inspectToken: { valid: boolean; restricted: boolean; note: string } }>(
+        "query($t: String!) { inspectToken(token: $t, expect: { roomId: \"any-room\", streamId: \"s\" }) { valid restricted note } }",
+        { t: r.data!.issueToken.token },
+        "service",
+      );
+      expect(inspected.data!.inspectToken).toMatchObject({ valid: true, restricted: false });
+      expect(inspected.data!.inspectToken.note).toMatch(/not restricted by room or stream/);
+    } finally {
+      await basic.stop();
+    }
   });
 
   it("subscribe, grant, and the PRIVILEGE_CHANGED push carries a token that allows exactly the granted streams", async () => {

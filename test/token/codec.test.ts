@@ -37,7 +37,7 @@ describe("encodeToken04 / decodeToken04 round trips", () => {
     fc.assert(
       fc.property(
         userId,
-        fc.option(fc.record({ roomId, canLoginRoom: fc.boolean(), canPublish: fc.boolean(), streamIds: fc.option(fc.array(streamId, { maxLength: 5 })) })),
+        fc.option(fc.record({ roomId, canLoginRoom: fc.boolean(), canPublish: fc.boolean(), streamIds: fc.option(fc.array(streamId, { minLength: 1, maxLength: 5 })) })),
         fc.integer({ min: 1, max: 86400 * 365 }),
         fc.constantFrom("gcm" as const, "cbc" as const),
         (user, privilege, ttl, mode) => {
@@ -251,6 +251,14 @@ describe("verifyToken04", () => {
     expect(codeOf(verify(privileged({ canLoginRoom: false, canPublish: true, streamIds: null }), { roomId: "room1" }))).toBe("TOKEN_LOGIN_DENIED");
     expect(codeOf(verify(privileged({ canLoginRoom: true, canPublish: true, streamIds: ["s1"] }), { roomId: "room1", streamId: "s2" }))).toBe("TOKEN_STREAM_DENIED");
     expect(codeOf(verify(privileged({ canLoginRoom: true, canPublish: true, streamIds: null }), { roomId: "room1", streamId: "any" }))).toBe("NO_ERROR");
+  });
+
+  it("never emits an empty stream list, and reads one as any stream (as ZEGO does)", () => {
+    expect(fieldOf(() => buildPrivilegePayload({ roomId: "room1", canLoginRoom: true, canPublish: true, streamIds: [] }))).toBe("streamIds");
+    const payload = JSON.stringify({ room_id: "room1", privilege: { "1": 1, "2": 1 }, stream_id_list: [] });
+    const token = encodeToken04({ appId, userId: "alice", secret, effectiveTimeInSeconds: 600, payload }, { now });
+    expect(decodeToken04(token, { secret, now }).privilege?.streamIds).toBeNull();
+    expect(codeOf(verify(token, { roomId: "room1", streamId: "whatever" }))).toBe("NO_ERROR");
   });
 
   it("lets a basic token into any room, as ZEGO does", () => {

@@ -76,3 +76,20 @@ describe("validateChange", () => {
     expect(field(() => validateChange("r", { kind: "setPublishers", publishers: [] }))).toBe("NO_ERROR");
   });
 });
+
+describe("policy: holes closed by the security review", () => {
+  it("removing a member removes their publish right, so re-adding them does not restore it", () => {
+    let room = applyChange(emptyRoom("r"), { kind: "addMembers", userIds: ["a", "b"] }).room;
+    room = applyChange(room, { kind: "grantPublish", userId: "a", streamIds: ["s"] }).room;
+    room = applyChange(room, { kind: "removeMembers", userIds: ["a"] }).room;
+    expect(room.publishers).toEqual([]);
+    room = applyChange(room, { kind: "addMembers", userIds: ["a"] }).room;
+    expect(decidePrivilege(room, "a", false)).toEqual({ canLoginRoom: true, canPublish: false, streamIds: null });
+  });
+
+  it("refuses an empty streamIds list in every mutation, naming the field", () => {
+    expect(fieldOf(() => validateChange("r", { kind: "grantPublish", userId: "a", streamIds: [] }), InvalidArgumentError)).toBe("streamIds");
+    expect(fieldOf(() => validateChange("r", { kind: "setPublishers", publishers: [{ userId: "a", streamIds: ["s"] }, { userId: "b", streamIds: [] }] }), InvalidArgumentError)).toBe("publishers[1].streamIds");
+    expect(validateChange("r", { kind: "grantPublish", userId: "a", streamIds: null }).change).toMatchObject({ streamIds: null });
+  });
+});

@@ -1,0 +1,166 @@
+import type { Clock, Timer } from "../clock/clock.js";
+import type { UnknownStreamPolicy } from "../config/config.js";
+import { UnavailableError } from "../errors/service-errors.js";
+import { errorName, type Logger } from "../log/logger.js";
+import type { RoomState } from "../rooms/room.js";
+import type { RoomStore } from "../rooms/store.js";
+import type { VerifiedCallback } from "../zego/callback.js";
+import type { ZegoServerApi } from "../zego/server-api.js";
+import { planEnforcement, type EnforcementPlan } from "./plan.js";
+import type { EnforcementStore, EnforcementView } from "./store.js";
+import type { EnforcementLimits, EnforcementTuning } from "./tuning.js";
+import { createEnforcementWorker, type EnforcementMetrics, type EnforcementWorker } from "./worker.js";
+
+/** Metrics the enforcer reports, beyond the worker's. */
+export interface EnforcerMetrics extends EnforcementMetrics {
+  enforcementUnknownStream(policy: UnknownStreamPolicy): void;
+}
+
+/** Options of {@link createEnforcer}. */
+export interface EnforcerOptions {
+  readonly store: EnforcementStore;
+  /** Room state, for changes the sweep and callbacks enforce. */
+  readonly rooms: Pick<RoomStore, "getRoom">;
+  /** ZEGO's server API; without it live streams are tracked (callbacks) but nothing is enforced. */
+  readonly api: ZegoServerApi | undefined;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: EnforcerMetrics;
+  readonly defaultCanPublish: boolean;
+  readonly unknownStream: UnknownStreamPolicy;
+  readonly limits: EnforcementLimits;
+  readonly tuning: EnforcementTuning;
+  readonly random: () => number;
+}
+
+/**
+ * Keeps ZEGO's servers in line with the rooms: after each committed change (and each stream callback)
+ * it plans forbids, resumes and kicks and stores them with the enforced state in one atomic write; a
+ * worker on every instance carries them out. A change is marked before it is committed, so a crash
+ * between the commit and the write is healed by the sweep.
+ */
+export interface Enforcer {
+  /** True when revocations are sent to ZEGO (ZEGO_ENFORCE=on). */
+  readonly enforcing: boolean;
+  /** Marks a room as about to change; returns the ticket for {@link Enforcer.after}. */
+  before(roomId: string): Promise<number>;
+  /**
+   * Enforces the committed state; resolves once banned streams the change allows again are open at
+   * ZEGO (so the new tokens work when pushed), or after `resumeWaitMs`.
+   */
+  after(roomId: string, room: RoomState, removedUsers: readonly string[], ticket: number): Promise<void>;
+  /** Records a verified stream callback; a stream its publisher may not publish is forbidden at once. */
+  recordCallback(callback: VerifiedCallback): Promise<"recorded" | "replayed" | "ignored">;
+  view(roomId: string): Promise<EnforcementView>;
+  backlog(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 50;
+const WAIT_POLL_MS = 25;
+const SWEEP_BATCH = 100;
+
+/** Creates an {@link Enforcer}. */
+export function createEnforcer(options: EnforcerOptions): Enforcer {
+  const { store, clock, logger, tuning } = options;
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const w of [...waiters]) w();
+  };
+  const worker: EnforcementWorker | undefined =
+    options.api === undefined
+      ? undefined
+      : createEnforcementWorker({ store, api: options.api, clock, logger, metrics: options.metrics, limits: options.limits, tuning, random: options.random, onSettled: notify });
+  let sweepTimer: Timer | undefined;
+  let stopped = true;
+
+  const reconcile = async (roomId: string, given: RoomState | undefined, removedUsers: readonly string[], ticket: number | null): Promise<EnforcementPlan | undefined> => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const record = await store.read(roomId);
+      const room = given !== undefined && given.version >= record.version ? given : await options.rooms.getRoom(roomId);
+      const plan = planEnforcement({ room, record, defaultCanPublish: options.defaultCanPublish, unknownStream: options.unknownStream, removedUsers });
+      if (plan.empty && plan.write.version === record.version && ticket === null) return plan;
+      if (await store.commit(roomId, record.revision, plan.write, ticket, clock.now())) {
+        if (!plan.empty) worker?.wake();
+        for (const userId of plan.unknownStreamUsers) {
+          options.metrics.enforcementUnknownStream(options.unknownStream);
+          logger.warn("revoked user's live stream is unknown", { roomId, userId, policy: options.unknownStream });
+        }
+        return plan;
+      }
+    }
+    throw new UnavailableError("enforcement state is too busy");
+  };
+
+  const waitOpen = async (streamIds: readonly string[]): Promise<boolean> => {
+    const deadline = clock.now() + tuning.resumeWaitMs;
+    for (;;) {
+      if ((await store.unsettled(streamIds)).length === 0) return true;
+      const left = deadline - clock.now();
+      if (left <= 0 || stopped) return false;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          waiters.delete(done);
+          timer.cancel();
+          resolve();
+        };
+        const timer = clock.setTimer(done, Math.min(WAIT_POLL_MS, left));
+        waiters.add(done);
+      });
+    }
+  };
+
+  const sweep = async () => {
+    const stale = await store.staleIntents(clock.now() - tuning.intentGraceMs, SWEEP_BATCH);
+    for (const { roomId, ticket } of stale) {
+      await reconcile(roomId, undefined, [], ticket);
+      logger.info("enforcement healed an unfinished room change", { roomId });
+    }
+  };
+  const scheduleSweep = () => {
+    sweepTimer = clock.setTimer(() => {
+      sweep().then(
+        () => undefined,
+        (e: unknown) => logger.warn("enforcement sweep failed", { error: errorName(e) }),
+      ).finally(() => {
+        if (!stopped) scheduleSweep();
+      });
+    }, tuning.sweepMs);
+  };
+
+  return {
+    enforcing: worker !== undefined,
+    before: (roomId) => store.intend(roomId, clock.now()),
+    async after(roomId, room, removedUsers, ticket) {
+      if (worker === undefined) return;
+      const plan = await reconcile(roomId, room, removedUsers, ticket);
+      if (plan === undefined || plan.reopen.length === 0) return;
+      if (!(await waitOpen(plan.reopen))) logger.warn("banned streams not yet resumed at ZEGO; pushing tokens anyway", { roomId, streams: plan.reopen.length });
+    },
+    async recordCallback(callback) {
+      const { event } = callback;
+      if (event.kind === "ignored") return "ignored";
+      const ticket = worker === undefined ? null : await store.intend(event.roomId, clock.now());
+      const recorded = await store.recordStream(event, callback.replayKey, clock.now());
+      if (recorded === "recorded" && worker !== undefined) {
+        reconcile(event.roomId, undefined, [], ticket).catch((e: unknown) => logger.warn("enforcement after a callback failed; the sweep retries", { roomId: event.roomId, error: errorName(e) }));
+      }
+      return recorded;
+    },
+    view: (roomId) => store.view(roomId),
+    backlog: () => store.backlog(),
+    start() {
+      if (!stopped || worker === undefined) return;
+      stopped = false;
+      worker.start();
+      scheduleSweep();
+    },
+    async stop() {
+      stopped = true;
+      sweepTimer?.cancel();
+      notify();
+      await worker?.stop();
+    },
+  };
+}

@@ -1,0 +1,235 @@
+import type { StreamCallbackEvent } from "../zego/callback.js";
+import { EMPTY_RECORD, type EnforcementRecord, type EnforcementWrite } from "./plan.js";
+import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkItem } from "./store.js";
+import { kickKey, streamAction, streamForgettable, streamKey, type KickItem, type StreamItem } from "./work-item.js";
+
+interface RoomRecord {
+  revision: number;
+  version: number;
+  allowed: readonly string[];
+  anyUsers: readonly string[];
+}
+
+const SCAN = 100;
+
+/** An in-process {@link EnforcementStore} for a single instance (lost on restart, like the memory room store). */
+export function createMemoryEnforcementStore(): EnforcementStore {
+  const records = new Map<string, RoomRecord>();
+  const live = new Map<string, Map<string, { userId: string; sinceMs: number }>>();
+  const closed = new Map<string, Map<string, number>>();
+  const banned = new Map<string, Map<string, string | null>>();
+  const streams = new Map<string, StreamItem>();
+  const kicks = new Map<string, KickItem>();
+  const due: Record<Lane, Map<string, number>> = { media: new Map(), room: new Map() };
+  const paces: Record<Lane, number> = { media: 0, room: 0 };
+  const intents = new Map<string, { ticket: number; atMs: number }>();
+  const replays = new Map<string, number>();
+  let ticket = 0;
+  let sequence = 0;
+
+  const inner = <K, V>(map: Map<string, Map<K, V>>, roomId: string) => {
+    let m = map.get(roomId);
+    if (m === undefined) map.set(roomId, (m = new Map()));
+    return m;
+  };
+  const record = (roomId: string): RoomRecord => records.get(roomId) ?? { revision: 0, version: -1, allowed: [], anyUsers: [] };
+  const bump = (roomId: string) => {
+    const r = record(roomId);
+    records.set(roomId, { ...r, revision: r.revision + 1 });
+  };
+  const schedule = (lane: Lane, key: string, atMs: number) => {
+    const current = due[lane].get(key);
+    due[lane].set(key, current === undefined ? atMs : Math.min(current, atMs));
+  };
+  // After a wanted-state change: queue the stream if it needs a call, forget it if it holds nothing.
+  const touchStream = (streamId: string, item: StreamItem, hadWork: boolean, nowMs: number) => {
+    const key = streamKey(streamId);
+    if (streamAction(item) !== null) {
+      if (!hadWork) item.q = nowMs;
+      streams.set(streamId, item);
+      if (item.c === "") schedule("media", key, nowMs);
+    } else if (item.c === "") {
+      due.media.delete(key);
+      if (streamForgettable(item)) streams.delete(streamId);
+      else streams.set(streamId, item);
+    }
+  };
+
+  const store: EnforcementStore = {
+    async intend(roomId, nowMs) {
+      ticket += 1;
+      intents.set(roomId, { ticket, atMs: nowMs });
+      return ticket;
+    },
+    async staleIntents(beforeMs, max) {
+      const out: Array<{ roomId: string; ticket: number }> = [];
+      for (const [roomId, i] of intents) if (i.atMs < beforeMs && out.length < max) out.push({ roomId, ticket: i.ticket });
+      return out;
+    },
+    async read(roomId): Promise<EnforcementRecord> {
+      const r = records.get(roomId);
+      if (r === undefined && !live.has(roomId) && !banned.has(roomId)) return EMPTY_RECORD;
+      const rec = record(roomId);
+      return {
+        ...rec,
+        banned: [...(banned.get(roomId) ?? new Map<string, string | null>())].map(([streamId, userId]) => ({ streamId, userId })),
+        live: [...(live.get(roomId) ?? new Map<string, { userId: string; sinceMs: number }>())].map(([streamId, l]) => ({ streamId, ...l })),
+      };
+    },
+    async commit(roomId, expectedRevision, write: EnforcementWrite, t, nowMs) {
+      const rec = record(roomId);
+      if (rec.revision !== expectedRevision) return false;
+      records.set(roomId, { revision: rec.revision + 1, version: write.version, allowed: write.allowed, anyUsers: write.anyUsers });
+      const roomBans = inner(banned, roomId);
+      for (const b of write.ban) {
+        roomBans.set(b.streamId, b.userId);
+        const item = streams.get(b.streamId) ?? { r: roomId, d: 0, a: -1, b: 0, at: 0, q: nowMs, c: "" };
+        const hadWork = streams.has(b.streamId) && streamAction(item) !== null;
+        touchStream(b.streamId, { ...item, r: roomId, d: 1 }, hadWork, nowMs);
+      }
+      for (const s of write.unban) {
+        roomBans.delete(s);
+        const item = streams.get(s);
+        if (item !== undefined) touchStream(s, { ...item, d: 0 }, streamAction(item) !== null, nowMs);
+      }
+      for (const s of write.bounce) {
+        const item = streams.get(s) ?? { r: roomId, d: 0, a: -1, b: 0, at: 0, q: nowMs, c: "" };
+        const hadWork = streams.has(s) && streamAction(item) !== null;
+        touchStream(s, { ...item, r: roomId, b: 1 }, hadWork, nowMs);
+      }
+      const roomLive = live.get(roomId);
+      for (const s of write.dropLive) roomLive?.delete(s);
+      for (const k of write.kick) {
+        const key = kickKey(roomId, k.userId);
+        if (!kicks.has(key)) kicks.set(key, { r: roomId, u: k.userId, why: k.reason, at: 0, q: nowMs, c: "" });
+        if (kicks.get(key)?.c === "") schedule("room", key, nowMs);
+      }
+      if (t !== null && intents.get(roomId)?.ticket === t) intents.delete(roomId);
+      return true;
+    },
+    async recordStream(event: StreamCallbackEvent, replayKey, nowMs) {
+      if (replays.size > 10_000) for (const [k, exp] of replays) if (exp <= nowMs) replays.delete(k);
+      const seen = replays.get(replayKey);
+      if (seen !== undefined && seen > nowMs) return "replayed";
+      replays.set(replayKey, nowMs + REPLAY_TTL_MS);
+      const roomLive = inner(live, event.roomId);
+      const roomClosed = inner(closed, event.roomId);
+      if (event.kind === "create") {
+        const closedAt = roomClosed.get(event.streamId);
+        if (closedAt === undefined || closedAt < event.atMs) roomLive.set(event.streamId, { userId: event.userId, sinceMs: event.atMs });
+      } else {
+        const current = roomLive.get(event.streamId);
+        if (current !== undefined && current.sinceMs <= event.atMs) roomLive.delete(event.streamId);
+        roomClosed.set(event.streamId, event.atMs);
+        for (const [s, at] of roomClosed) if (at < nowMs - CLOSED_TTL_MS) roomClosed.delete(s);
+      }
+      bump(event.roomId);
+      return "recorded";
+    },
+    async claim(lane, max, nowMs, leaseMs, token) {
+      const ready = [...due[lane]].filter(([, at]) => at <= nowMs).sort((x, y) => x[1] - y[1]).slice(0, SCAN);
+      let action: ClaimedWork["action"] | undefined;
+      let room: string | null = null;
+      const items: WorkItem[] = [];
+      for (const [key] of ready) {
+        if (items.length >= max) break;
+        if (lane === "media") {
+          const streamId = key.slice(2);
+          const item = streams.get(streamId);
+          const act = item === undefined ? null : streamAction(item);
+          if (item === undefined || act === null) {
+            due.media.delete(key);
+            if (item !== undefined && streamForgettable(item)) streams.delete(streamId);
+            continue;
+          }
+          action ??= act;
+          if (act !== action) continue;
+          items.push({ key, id: streamId, roomId: item.r, enqueuedAtMs: item.q, attempts: item.at });
+          streams.set(streamId, { ...item, c: token, a: act === "forbid" ? 2 : 3 });
+        } else {
+          const item = kicks.get(key);
+          if (item === undefined) {
+            due.room.delete(key);
+            continue;
+          }
+          room ??= item.r;
+          action = "kick";
+          if (item.r !== room) continue;
+          items.push({ key, id: item.u, roomId: item.r, enqueuedAtMs: item.q, attempts: item.at });
+          kicks.set(key, { ...item, c: token });
+        }
+        due[lane].set(key, nowMs + leaseMs);
+      }
+      if (items.length === 0 || action === undefined) {
+        let next: number | null = null;
+        for (const at of due[lane].values()) next = next === null ? at : Math.min(next, at);
+        return { nextDueMs: next };
+      }
+      sequence = Math.max(nowMs, sequence + 1);
+      return { lane, action, token, sequence, roomId: lane === "room" ? room : null, items };
+    },
+    async settle(work, outcome, nowMs) {
+      for (const w of work.items) {
+        if (work.lane === "room") {
+          const item = kicks.get(w.key);
+          if (item === undefined || item.c !== work.token) continue;
+          if (outcome.kind === "retry") {
+            kicks.set(w.key, { ...item, c: "", at: item.at + 1 });
+            due.room.set(w.key, outcome.dueMs);
+          } else {
+            kicks.delete(w.key);
+            due.room.delete(w.key);
+          }
+          continue;
+        }
+        const item = streams.get(w.id);
+        if (item === undefined || item.c !== work.token) continue;
+        if (outcome.kind === "retry") {
+          streams.set(w.id, { ...item, c: "", at: item.at + 1 });
+          due.media.set(w.key, outcome.dueMs);
+        } else if (outcome.kind === "drop") {
+          streams.delete(w.id);
+          due.media.delete(w.key);
+        } else {
+          const next: StreamItem = work.action === "forbid" ? { ...item, a: 1, b: 0, c: "", at: 0 } : { ...item, a: 0, c: "", at: 0 };
+          if (streamAction(next) === null) {
+            due.media.delete(w.key);
+            if (streamForgettable(next)) streams.delete(w.id);
+            else streams.set(w.id, next);
+          } else {
+            streams.set(w.id, next);
+            due.media.set(w.key, nowMs);
+          }
+        }
+      }
+    },
+    async unsettled(streamIds) {
+      return streamIds.filter((s) => {
+        const item = streams.get(s);
+        return item !== undefined && streamAction(item) !== null;
+      });
+    },
+    async acquire(lane, limit, nowMs) {
+      const { intervalMs, burst } = paceOf(limit);
+      const tolerance = intervalMs * (burst - 1);
+      const tat = paces[lane];
+      if (nowMs < tat - tolerance) return Math.ceil(tat - tolerance - nowMs);
+      paces[lane] = Math.max(tat, nowMs) + intervalMs;
+      return 0;
+    },
+    async backlog() {
+      return due.media.size + due.room.size;
+    },
+    async view(roomId) {
+      const rec = await store.read(roomId);
+      return {
+        liveStreams: [...rec.live].sort((x, y) => (x.streamId < y.streamId ? -1 : 1)),
+        bannedStreamIds: rec.banned.map((b) => b.streamId).sort(),
+      };
+    },
+    async stop() {
+      for (const m of [records, live, closed, banned, streams, kicks, intents, replays]) m.clear();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,158 @@
+import type { Redis } from "ioredis";
+import { unavailableOnFailure } from "../redis/connection.js";
+import { isStringArray } from "../util/json.js";
+import { EMPTY_RECORD, type EnforcementRecord } from "./plan.js";
+import { ACQUIRE, CLAIM, COMMIT, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
+import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkAction, type WorkItem } from "./store.js";
+import { parseStreamItem, streamAction, streamKey } from "./work-item.js";
+
+/** Options of {@link createRedisEnforcementStore}. */
+export interface RedisEnforcementStoreOptions {
+  /** The command connection (owned by the backends). */
+  readonly redis: Redis;
+  /** Key prefix, e.g. `zts`. */
+  readonly prefix: string;
+}
+
+function strings(json: string | undefined): string[] {
+  if (json === undefined) return [];
+  try {
+    const v: unknown = JSON.parse(json);
+    return isStringArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}
+
+function parseClaimed(json: string): WorkItem[] {
+  const rows: unknown = JSON.parse(json);
+  if (!Array.isArray(rows)) return [];
+  const items: WorkItem[] = [];
+  for (const row of rows) {
+    if (!Array.isArray(row)) continue;
+    const [key, id, roomId, q, at] = row as unknown[];
+    if (typeof key !== "string" || typeof id !== "string" || typeof roomId !== "string" || typeof q !== "number" || typeof at !== "number") continue;
+    items.push({ key, id, roomId, enqueuedAtMs: q, attempts: at });
+  }
+  return items;
+}
+
+/**
+ * An {@link EnforcementStore} in Redis. Every key shares the hash tag `{enforce}`, so each Lua step
+ * (plan write with its work, claim, settle) touches one slot and stays atomic on a Redis Cluster too.
+ */
+export function createRedisEnforcementStore(options: RedisEnforcementStoreOptions): EnforcementStore {
+  const { redis } = options;
+  const base = `${options.prefix}:{enforce}`;
+  const k = {
+    rec: (room: string) => `${base}:rec:${room}`,
+    live: (room: string) => `${base}:live:${room}`,
+    closed: (room: string) => `${base}:closed:${room}`,
+    banned: (room: string) => `${base}:banned:${room}`,
+    replay: (key: string) => `${base}:replay:${key}`,
+    items: `${base}:items`,
+    due: (lane: Lane) => `${base}:due:${lane}`,
+    rate: (lane: Lane) => `${base}:rate:${lane}`,
+    seq: `${base}:seq`,
+    ticket: `${base}:ticket`,
+    intent: `${base}:intent`,
+    intents: `${base}:intents`,
+  };
+
+  const read = async (roomId: string): Promise<EnforcementRecord> => {
+    const res = await redis.multi().hgetall(k.rec(roomId)).hgetall(k.banned(roomId)).hgetall(k.live(roomId)).exec();
+    const [rec, banned, live] = (res ?? []).map(([err, v]) => {
+      if (err !== null) throw err;
+      return v as Record<string, string>;
+    });
+    if (rec === undefined || banned === undefined || live === undefined) throw new Error("incomplete reply");
+    if (Object.keys(rec).length === 0 && Object.keys(banned).length === 0 && Object.keys(live).length === 0) return EMPTY_RECORD;
+    const ver = Number(rec["ver"] ?? "-1");
+    return {
+      revision: Number(rec["rev"] ?? "0"),
+      version: Number.isSafeInteger(ver) ? ver : -1,
+      allowed: strings(rec["allowed"]),
+      anyUsers: strings(rec["any"]),
+      banned: Object.entries(banned).map(([streamId, userId]) => ({ streamId, userId: userId === "" ? null : userId })),
+      live: Object.entries(live).flatMap(([streamId, v]) => {
+        const bar = v.indexOf("|");
+        const sinceMs = Number(v.slice(0, bar));
+        return bar < 0 || !Number.isSafeInteger(sinceMs) ? [] : [{ streamId, userId: v.slice(bar + 1), sinceMs }];
+      }),
+    };
+  };
+
+  return {
+    intend: (roomId, nowMs) => unavailableOnFailure(async () => Number(await redis.eval(INTEND, 3, k.ticket, k.intent, k.intents, roomId, String(nowMs)))),
+    staleIntents: (beforeMs, max) =>
+      unavailableOnFailure(async () => {
+        const rooms = await redis.zrangebyscore(k.intents, "-inf", `(${beforeMs}`, "LIMIT", 0, max);
+        if (rooms.length === 0) return [];
+        const tickets = await redis.hmget(k.intent, ...rooms);
+        return rooms.flatMap((roomId, i) => (tickets[i] == null ? [] : [{ roomId, ticket: Number(tickets[i]) }]));
+      }),
+    read: (roomId) => unavailableOnFailure(() => read(roomId)),
+    commit: (roomId, expectedRevision, write, ticket, nowMs) =>
+      unavailableOnFailure(async () => {
+        const ops = JSON.stringify({
+          ban: write.ban.map((b) => [b.streamId, b.userId ?? ""]),
+          unban: write.unban,
+          bounce: write.bounce,
+          drop: write.dropLive,
+          kick: write.kick.map((x) => [x.userId, x.reason]),
+        });
+        const keys = [k.rec(roomId), k.banned(roomId), k.live(roomId), k.items, k.due("media"), k.due("room"), k.intent, k.intents];
+        const args = [String(expectedRevision), String(write.version), JSON.stringify(write.allowed), JSON.stringify(write.anyUsers), String(nowMs), ticket === null ? "" : String(ticket), roomId, ops];
+        return (await redis.eval(COMMIT, keys.length, ...keys, ...args)) === 1;
+      }),
+    recordStream: (event, replayKey, nowMs) =>
+      unavailableOnFailure(async () => {
+        const keys = [k.replay(replayKey), k.live(event.roomId), k.closed(event.roomId), k.rec(event.roomId)];
+        const args = [event.kind, event.streamId, event.userId, String(event.atMs), String(nowMs), String(REPLAY_TTL_MS), String(CLOSED_TTL_MS)];
+        return (await redis.eval(RECORD_STREAM, keys.length, ...keys, ...args)) === 1 ? "recorded" : "replayed";
+      }),
+    claim: (lane, max, nowMs, leaseMs, token) =>
+      unavailableOnFailure(async () => {
+        const reply = (await redis.eval(CLAIM, 3, k.due(lane), k.items, k.seq, lane, String(max), String(nowMs), String(leaseMs), token)) as string[];
+        if (reply[0] === "none") return { nextDueMs: reply[1] === undefined ? null : Number(reply[1]) };
+        const action = reply[0] as WorkAction;
+        const items = parseClaimed(reply[2] ?? "[]");
+        const work: ClaimedWork = { lane, action, token, sequence: Number(reply[1]), roomId: lane === "room" ? (items[0]?.roomId ?? null) : null, items };
+        return work;
+      }),
+    settle: (work, outcome, nowMs) =>
+      unavailableOnFailure(async () => {
+        const dueMs = outcome.kind === "retry" ? outcome.dueMs : nowMs;
+        await redis.eval(SETTLE, 2, k.due(work.lane), k.items, work.lane, work.action, work.token, outcome.kind, String(dueMs), String(nowMs), JSON.stringify(work.items.map((i) => i.key)));
+      }),
+    unsettled: (streamIds) =>
+      unavailableOnFailure(async () => {
+        if (streamIds.length === 0) return [];
+        const items = await redis.hmget(k.items, ...streamIds.map(streamKey));
+        return streamIds.filter((_, i) => {
+          const item = parseStreamItem(items[i]);
+          return item !== undefined && streamAction(item) !== null;
+        });
+      }),
+    acquire: (lane, limit, nowMs) =>
+      unavailableOnFailure(async () => {
+        const { intervalMs, burst } = paceOf(limit);
+        return Number(await redis.eval(ACQUIRE, 1, k.rate(lane), String(nowMs), String(intervalMs), String(intervalMs * (burst - 1))));
+      }),
+    backlog: () =>
+      unavailableOnFailure(async () => {
+        const [media, room] = await Promise.all([redis.zcard(k.due("media")), redis.zcard(k.due("room"))]);
+        return media + room;
+      }),
+    view: (roomId) =>
+      unavailableOnFailure(async () => {
+        const rec = await read(roomId);
+        return {
+          liveStreams: [...rec.live].sort((x, y) => (x.streamId < y.streamId ? -1 : 1)),
+          bannedStreamIds: rec.banned.map((b) => b.streamId).sort(),
+        };
+      }),
+    // The connection belongs to the backends.
+    async stop() {},
+  };
+}

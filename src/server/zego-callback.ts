@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Clock } from "../clock/clock.js";
+import type { Enforcer } from "../enforcement/enforcer.js";
+import { UnavailableError } from "../errors/service-errors.js";
+import { errorName, type Logger } from "../log/logger.js";
+import { CallbackRefusal, parseCallbackBody, verifyCallback } from "../zego/callback.js";
+
+/** Options of {@link createZegoCallbackHandler}. */
+export interface ZegoCallbackHandlerOptions {
+  /** ZEGO_CALLBACK_SECRET (the console's CallbackSecret). */
+  readonly secret: string;
+  readonly enforcer: Enforcer;
+  readonly clock: Clock;
+  readonly maxBodyBytes: number;
+}
+
+/** Handles one request to `/zego/callback`. */
+export type ZegoCallbackHandler = (req: IncomingMessage, res: ServerResponse, logger: Logger) => void;
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > max) return undefined;
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * ZEGO's server callbacks (POST, JSON or form-encoded). A wrong signature, a timestamp more than 10
+ * minutes off, or a replayed nonce gets 401 and records nothing; a verified stream event is recorded
+ * and answered 200 at once (enforcement it triggers runs after the answer).
+ */
+export function createZegoCallbackHandler(options: ZegoCallbackHandlerOptions): ZegoCallbackHandler {
+  return (req, res, logger) => {
+    if (req.method !== "POST") {
+      res.setHeader("allow", "POST");
+      return reply(res, 405, { code: "METHOD_NOT_ALLOWED" });
+    }
+    const handle = async () => {
+      const body = await readBody(req, options.maxBodyBytes);
+      const fields = body === undefined ? undefined : parseCallbackBody(body, req.headers["content-type"]);
+      if (fields === undefined) return reply(res, 400, { code: CallbackRefusal.BAD_BODY });
+      const verified = verifyCallback(fields, options.secret, options.clock.now());
+      if (typeof verified === "string") {
+        logger.warn("zego callback refused", { reason: verified });
+        return reply(res, verified === CallbackRefusal.BAD_EVENT ? 400 : 401, { code: verified });
+      }
+      const outcome = await options.enforcer.recordCallback(verified);
+      const event = verified.event.kind === "ignored" ? verified.event.name : `stream_${verified.event.kind}`;
+      if (outcome === "replayed") {
+        logger.warn("zego callback refused", { reason: "REPLAYED", event });
+        return reply(res, 401, { code: "REPLAYED" });
+      }
+      logger.info("zego callback", { event, outcome });
+      return reply(res, 200, { code: 0, message: "ok" });
+    };
+    handle().catch((e: unknown) => {
+      logger.warn("zego callback failed", { error: errorName(e) });
+      // A non-2xx answer makes ZEGO deliver the callback again.
+      if (!res.headersSent) reply(res, e instanceof UnavailableError ? 503 : 500, { code: e instanceof UnavailableError ? "UNAVAILABLE" : "INTERNAL" });
+    });
+  };
+}

@@ -1,0 +1,100 @@
+import { assertRoomId, assertStreamId, isUserId } from "../token/index.js";
+import { isRecord } from "../util/json.js";
+import { verifyCallbackSignature } from "./signature.js";
+
+/** How far a callback's timestamp may be from our clock. */
+export const CALLBACK_MAX_SKEW_MS = 10 * 60 * 1000;
+
+/** A stream starting or stopping, as ZEGO reports it. */
+export interface StreamCallbackEvent {
+  readonly kind: "create" | "close";
+  readonly roomId: string;
+  readonly userId: string;
+  readonly streamId: string;
+  /** When ZEGO saw it (unix ms), for ordering retried deliveries. */
+  readonly atMs: number;
+}
+
+/** A verified callback: a stream event, or another event this service does not track. */
+export interface VerifiedCallback {
+  /** `${timestamp}:${nonce}`: seen twice means a replay. */
+  readonly replayKey: string;
+  readonly event: StreamCallbackEvent | { readonly kind: "ignored"; readonly name: string };
+}
+
+/** Why a callback was refused; nothing is recorded for it. */
+export const CallbackRefusal = {
+  BAD_BODY: "BAD_BODY",
+  BAD_SIGNATURE: "BAD_SIGNATURE",
+  STALE_TIMESTAMP: "STALE_TIMESTAMP",
+  BAD_EVENT: "BAD_EVENT",
+} as const;
+/** One of {@link CallbackRefusal}. */
+export type CallbackRefusal = (typeof CallbackRefusal)[keyof typeof CallbackRefusal];
+
+/** Parses a callback body: JSON (possibly URL-encoded as a whole) or `application/x-www-form-urlencoded`. */
+export function parseCallbackBody(body: string, contentType: string | undefined): Record<string, unknown> | undefined {
+  const text = body.trim();
+  const tryJson = (s: string) => {
+    try {
+      const v: unknown = JSON.parse(s);
+      return isRecord(v) ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (text.startsWith("{")) return tryJson(text);
+  if (/^%7b/i.test(text)) {
+    try {
+      return tryJson(decodeURIComponent(text));
+    } catch {
+      return undefined;
+    }
+  }
+  if (contentType === undefined || contentType.includes("application/x-www-form-urlencoded") || text.includes("=")) {
+    const fields: Record<string, unknown> = {};
+    for (const [k, v] of new URLSearchParams(text)) fields[k] = v;
+    return Object.keys(fields).length === 0 ? undefined : fields;
+  }
+  return undefined;
+}
+
+function valid(assert: (v: unknown) => string, value: unknown): value is string {
+  try {
+    assert(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" && Number.isFinite(v) ? String(v) : undefined);
+
+function ms(value: unknown, fallback: number): number {
+  const s = str(value);
+  const n = s === undefined ? NaN : Number(s);
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * Verifies a parsed callback: `signature` must be sha1 of the sorted `[callbackSecret, timestamp, nonce]`,
+ * and `timestamp` within 10 minutes of `nowMs`. Returns the refusal reason, or the event.
+ */
+export function verifyCallback(fields: Record<string, unknown>, callbackSecret: string, nowMs: number): VerifiedCallback | CallbackRefusal {
+  const signature = str(fields["signature"]);
+  const timestamp = str(fields["timestamp"]);
+  const nonce = str(fields["nonce"]);
+  if (signature === undefined || timestamp === undefined || nonce === undefined) return CallbackRefusal.BAD_SIGNATURE;
+  if (!verifyCallbackSignature(callbackSecret, timestamp, nonce, signature)) return CallbackRefusal.BAD_SIGNATURE;
+  const seconds = Number(timestamp);
+  if (!Number.isSafeInteger(seconds) || Math.abs(seconds * 1000 - nowMs) > CALLBACK_MAX_SKEW_MS) return CallbackRefusal.STALE_TIMESTAMP;
+  const replayKey = `${timestamp}:${nonce}`;
+  const name = str(fields["event"]) ?? "";
+  if (name !== "stream_create" && name !== "stream_close") return { replayKey, event: { kind: "ignored", name: name.slice(0, 64) } };
+  const roomId = str(fields["room_id"]);
+  const userId = str(fields["user_id"]);
+  const streamId = str(fields["stream_id"]);
+  if (!valid(assertRoomId, roomId) || !isUserId(userId) || !valid(assertStreamId, streamId)) return CallbackRefusal.BAD_EVENT;
+  const atMs = name === "stream_create" ? ms(fields["create_time_ms"], seconds * 1000) : ms(fields["destroy_timemillis"], seconds * 1000);
+  return { replayKey, event: { kind: name === "stream_create" ? "create" : "close", roomId, userId, streamId, atMs } };
+}

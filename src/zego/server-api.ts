@@ -1,0 +1,105 @@
+import { randomBytes as cryptoRandomBytes } from "node:crypto";
+import type { Clock } from "../clock/clock.js";
+import { isRecord } from "../util/json.js";
+import { classifyZegoCode, ZegoOutcome } from "./codes.js";
+import { signServerApiRequest } from "./signature.js";
+
+/** The server API actions this service calls. */
+export const ZegoAction = {
+  FORBID: "ForbidRTCStreams",
+  RESUME: "ResumeRTCStreams",
+  KICK: "KickoutUser",
+} as const;
+/** One of {@link ZegoAction}. */
+export type ZegoAction = (typeof ZegoAction)[keyof typeof ZegoAction];
+
+/** Most stream IDs one ForbidRTCStreams / ResumeRTCStreams call takes. */
+export const MAX_STREAMS_PER_CALL = 20;
+/** Most user IDs one KickoutUser call takes. */
+export const MAX_USERS_PER_KICK = 5;
+
+/** A ZEGO answer (or the failure to get one). Never holds the signature or the secret. */
+export interface ZegoCallResult {
+  readonly outcome: ZegoOutcome;
+  /** ZEGO's `Code`; `null` when no valid answer arrived (network error, timeout, not JSON). */
+  readonly code: number | null;
+  readonly requestId: string | null;
+  /** HTTP status, or `null` for a network error. */
+  readonly status: number | null;
+  /** Error name for a failure without a ZEGO answer. */
+  readonly error?: string;
+}
+
+/** Options of {@link createZegoServerApi}. */
+export interface ZegoServerApiOptions {
+  /** Base URL, e.g. `https://rtc-api.zego.im`. */
+  readonly apiUrl: string;
+  readonly appId: number;
+  readonly serverSecret: string;
+  /** Sends `IsTest=true` (projects created on or before 2021-11-16). */
+  readonly isTest: boolean;
+  readonly clock: Clock;
+  /** Random bytes for SignatureNonce; default the CSPRNG. */
+  readonly randomBytes?: (size: number) => Buffer;
+  /** Per-call timeout; default 5000 ms. */
+  readonly timeoutMs?: number;
+}
+
+/** Signed calls to ZEGO's server API (GET, every parameter in the query). */
+export interface ZegoServerApi {
+  forbidStreams(streamIds: readonly string[], sequence: number): Promise<ZegoCallResult>;
+  resumeStreams(streamIds: readonly string[], sequence: number): Promise<ZegoCallResult>;
+  kickUsers(roomId: string, userIds: readonly string[], customReason?: string): Promise<ZegoCallResult>;
+}
+
+const MAX_REASON_BYTES = 256;
+
+/** Creates a {@link ZegoServerApi}. */
+export function createZegoServerApi(options: ZegoServerApiOptions): ZegoServerApi {
+  const random = options.randomBytes ?? cryptoRandomBytes;
+  const timeoutMs = options.timeoutMs ?? 5000;
+
+  const call = async (action: ZegoAction, params: ReadonlyArray<readonly [string, string]>): Promise<ZegoCallResult> => {
+    const nonce = random(8).toString("hex");
+    const timestamp = Math.floor(options.clock.now() / 1000);
+    const query = new URLSearchParams([
+      ["Action", action],
+      ["AppId", String(options.appId)],
+      ["SignatureNonce", nonce],
+      ["Timestamp", String(timestamp)],
+      ["SignatureVersion", "2.0"],
+      ["Signature", signServerApiRequest(options.appId, nonce, options.serverSecret, timestamp)],
+      ...(options.isTest ? [["IsTest", "true"] as [string, string]] : []),
+      ...params.map(([k, v]) => [k, v] as [string, string]),
+    ]);
+    let status: number | null = null;
+    try {
+      const res = await fetch(`${options.apiUrl}/?${query.toString()}`, { method: "GET", signal: AbortSignal.timeout(timeoutMs) });
+      status = res.status;
+      const body: unknown = await res.json().catch(() => undefined);
+      const code = isRecord(body) && typeof body["Code"] === "number" ? body["Code"] : null;
+      const rid = isRecord(body) ? body["RequestId"] : undefined;
+      const requestId = typeof rid === "string" || typeof rid === "number" ? String(rid) : null;
+      if (code === null) return { outcome: ZegoOutcome.RETRY, code: null, requestId, status, error: "NoZegoAnswer" };
+      return { outcome: classifyZegoCode(action, code), code, requestId, status };
+    } catch (e) {
+      return { outcome: ZegoOutcome.RETRY, code: null, requestId: null, status, error: e instanceof Error ? e.name : typeof e };
+    }
+  };
+
+  const streams = (ids: readonly string[], sequence: number): Array<readonly [string, string]> => {
+    if (ids.length === 0 || ids.length > MAX_STREAMS_PER_CALL) throw new RangeError(`1 to ${MAX_STREAMS_PER_CALL} stream IDs per call`);
+    return [...ids.map((id) => ["StreamId[]", id] as const), ["Sequence", String(sequence)] as const];
+  };
+
+  return {
+    forbidStreams: (ids, sequence) => call(ZegoAction.FORBID, streams(ids, sequence)),
+    resumeStreams: (ids, sequence) => call(ZegoAction.RESUME, streams(ids, sequence)),
+    kickUsers(roomId, userIds, customReason) {
+      if (userIds.length === 0 || userIds.length > MAX_USERS_PER_KICK) throw new RangeError(`1 to ${MAX_USERS_PER_KICK} user IDs per kick`);
+      const params: Array<readonly [string, string]> = [["RoomId", roomId], ...userIds.map((u) => ["UserId[]", u] as const)];
+      if (customReason !== undefined && Buffer.byteLength(customReason) <= MAX_REASON_BYTES) params.push(["CustomReason", customReason]);
+      return call(ZegoAction.KICK, params);
+    },
+  };
+}

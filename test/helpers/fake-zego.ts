@@ -1,0 +1,198 @@
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+/** A call the fake ZEGO server received. */
+export interface FakeCall {
+  readonly action: string;
+  readonly streamIds: string[];
+  readonly userIds: string[];
+  readonly roomId: string | null;
+  readonly sequence: number | null;
+  readonly code: number;
+  /** Wall-clock ms when it arrived (Date.now), to order against pushes. */
+  readonly receivedAtMs: number;
+  readonly query: URLSearchParams;
+}
+
+/** Options of {@link startFakeZego}. */
+export interface FakeZegoOptions {
+  readonly appId: number;
+  readonly serverSecret: string;
+  /** The fake's clock (unix ms) for the 10-minute window and rate limits; default Date.now. */
+  readonly now?: () => number;
+  /** Calls per second before it answers rate-limit codes; default ZEGO's (20 media, 50 room). */
+  readonly limits?: { media: number; room: number };
+}
+
+/**
+ * A stand-in for ZEGO's server API (`GET /?Action=...`). Like ZEGO it checks the signature
+ * (md5(AppId + SignatureNonce + ServerSecret + Timestamp)), the 10-minute timestamp window, that
+ * `Sequence` strictly increases per stream within 10 s, and answers rate-limit codes (30002 media,
+ * 206 room) when called faster than the per-second limits.
+ */
+export interface FakeZego {
+  readonly url: string;
+  readonly calls: FakeCall[];
+  /** Stream IDs banned now. */
+  readonly banned: Set<string>;
+  /** (roomId, userId) pairs kicked, as `room/user`. */
+  readonly kicked: string[];
+  /** Counts of answers by kind. */
+  readonly counts: { ok: number; rateLimited: number; badSignature: number; expired: number; sequenceViolations: number; refused: number };
+  /** Down: every connection is destroyed without an answer (a network error for the client). */
+  down: boolean;
+  /** Hold: requests are kept open, unanswered, until released. */
+  hold: boolean;
+  /** Destroys the connections of held requests. */
+  dropHeld(): void;
+  /** Resolves once a call matching `predicate` arrived. */
+  waitFor(predicate: (c: FakeCall) => boolean, timeoutMs?: number): Promise<FakeCall>;
+  stop(): Promise<void>;
+}
+
+const MEDIA = new Set(["ForbidRTCStreams", "ResumeRTCStreams"]);
+
+/** Starts the fake on a free port. */
+export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego> {
+  const now = options.now ?? Date.now;
+  const limits = options.limits ?? { media: 20, room: 50 };
+  const windows: Record<"media" | "room", number[]> = { media: [], room: [] };
+  const lastSequence = new Map<string, { seq: number; atMs: number }>();
+  const sockets = new Set<Socket>();
+  const held: ServerResponse[] = [];
+  const waiters: Array<{ predicate: (c: FakeCall) => boolean; resolve: (c: FakeCall) => void }> = [];
+  let requestId = 1000;
+
+  const fake: FakeZego = {
+    url: "",
+    calls: [],
+    banned: new Set(),
+    kicked: [],
+    counts: { ok: 0, rateLimited: 0, badSignature: 0, expired: 0, sequenceViolations: 0, refused: 0 },
+    down: false,
+    hold: false,
+    dropHeld() {
+      for (const res of held.splice(0)) res.socket?.destroy();
+    },
+    waitFor(predicate, timeoutMs = 5000) {
+      const found = fake.calls.find(predicate);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`fake ZEGO: no matching call within ${timeoutMs} ms; calls: ${JSON.stringify(fake.calls.map((c) => [c.action, c.streamIds, c.userIds, c.code]))}`)), timeoutMs);
+        waiters.push({
+          predicate,
+          resolve: (c) => {
+            clearTimeout(timer);
+            resolve(c);
+          },
+        });
+      });
+    },
+    async stop() {
+      fake.dropHeld();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  const answer = (res: ServerResponse, code: number, message: string) => {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ Code: code, Message: message, RequestId: requestId++, Data: {} }));
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (fake.down) {
+      req.socket.destroy();
+      return;
+    }
+    const query = new URL(req.url ?? "/", "http://fake").searchParams;
+    const action = query.get("Action") ?? "";
+    const streamIds = query.getAll("StreamId[]");
+    const userIds = query.getAll("UserId[]");
+    const seqText = query.get("Sequence");
+    const record = (code: number) => {
+      const call: FakeCall = { action, streamIds, userIds, roomId: query.get("RoomId"), sequence: seqText === null ? null : Number(seqText), code, receivedAtMs: Date.now(), query };
+      fake.calls.push(call);
+      for (const w of [...waiters]) {
+        if (w.predicate(call)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(call);
+        }
+      }
+    };
+    const appId = query.get("AppId");
+    const nonce = query.get("SignatureNonce") ?? "";
+    const timestamp = query.get("Timestamp") ?? "";
+    const expected = createHash("md5").update(`${appId ?? ""}${nonce}${options.serverSecret}${timestamp}`).digest("hex");
+    if (appId !== String(options.appId) || query.get("SignatureVersion") !== "2.0" || !/^[0-9a-f]{16}$/.test(nonce) || query.get("Signature") !== expected) {
+      fake.counts.badSignature++;
+      record(100000005);
+      return answer(res, 100000005, "Signature error.");
+    }
+    if (!/^\d+$/.test(timestamp) || Math.abs(Number(timestamp) * 1000 - now()) > 10 * 60 * 1000) {
+      fake.counts.expired++;
+      record(100000004);
+      return answer(res, 100000004, "Signature expired.");
+    }
+    if (fake.hold) {
+      record(-1);
+      held.push(res);
+      return;
+    }
+    const lane = MEDIA.has(action) ? "media" : "room";
+    const t = now();
+    windows[lane] = windows[lane].filter((x) => x > t - 1000);
+    if (windows[lane].length >= limits[lane]) {
+      fake.counts.rateLimited++;
+      const code = lane === "media" ? 30002 : 206;
+      record(code);
+      return answer(res, code, "Interface call frequency too high");
+    }
+    windows[lane].push(t);
+    if (MEDIA.has(action)) {
+      const seq = Number(seqText);
+      if (streamIds.length < 1 || streamIds.length > 20 || !Number.isSafeInteger(seq)) {
+        fake.counts.refused++;
+        record(30006);
+        return answer(res, 30006, "invalid StreamId list");
+      }
+      for (const s of streamIds) {
+        const last = lastSequence.get(s);
+        if (last !== undefined && t - last.atMs < 10_000 && seq <= last.seq) {
+          fake.counts.sequenceViolations++;
+          record(42001);
+          return answer(res, 42001, "sequence not increasing");
+        }
+      }
+      for (const s of streamIds) {
+        lastSequence.set(s, { seq, atMs: t });
+        if (action === "ForbidRTCStreams") fake.banned.add(s);
+        else fake.banned.delete(s);
+      }
+    } else if (action === "KickoutUser") {
+      const roomId = query.get("RoomId");
+      if (roomId === null || userIds.length < 1 || userIds.length > 5) {
+        fake.counts.refused++;
+        record(50011);
+        return answer(res, 50011, "user list too long");
+      }
+      for (const u of userIds) fake.kicked.push(`${roomId}/${u}`);
+    } else {
+      fake.counts.refused++;
+      record(100000007);
+      return answer(res, 100000007, "Unsupported Action");
+    }
+    fake.counts.ok++;
+    record(0);
+    return answer(res, 0, "success");
+  };
+
+  const server = createServer(handle);
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  (fake as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return fake;
+}
