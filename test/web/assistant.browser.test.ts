@@ -1,5 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runTokenCli } from "../../src/cli/token-cli.js";
 import { decodeToken04, verifyToken04 } from "../../src/index.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { loadVectors } from "../helpers/vectors.js";
@@ -7,6 +8,20 @@ import { ARTIFACTS_DIR, launchChromium } from "./browser.js";
 
 const vectors = loadVectors();
 const SECRET = "0123456789abcdef0123456789ABCDEF";
+
+/** What `zego-token verify --json` prints for the token. */
+async function cliVerify(token: string, secret: string, args: string[]): Promise<unknown> {
+  let out = "";
+  await runTokenCli(["verify", ...args, token], {
+    env: { ZEGO_SERVER_SECRET: secret },
+    stdout: (text) => (out += text),
+    stderr: () => undefined,
+    readStdin: async () => "",
+    readFile: async () => "",
+    now: () => Math.floor(Date.now() / 1000),
+  });
+  return JSON.parse(out) as unknown;
+}
 
 describe("the Token Assistant in Chromium", () => {
   let t: TestServer;
@@ -70,19 +85,27 @@ describe("the Token Assistant in Chromium", () => {
     for (const v of vectors.valid) {
       await fill({ token: v.token, userId: v.plaintext["user_id"] as string, now: String(v.now) });
       expect(await press("Decode", "decoded")).toMatchObject({ mode: v.mode, plaintext: v.plaintext });
-      expect(await press("Verify", "verdict")).toMatchObject({ valid: true, unrestricted: v.privilege === null, userId: v.plaintext["user_id"] });
+      const verdict = await press("Verify", "verdict");
+      expect(verdict).toMatchObject({ valid: true, restricted: v.privilege !== null, userId: v.plaintext["user_id"] });
+      expect(verdict).toEqual(await cliVerify(v.token, vectors.secret, ["--app-id", String(vectors.appId), "--user-id", v.plaintext["user_id"] as string, "--now", String(v.now)]));
     }
     await page.fill('[name="userId"]', "");
     for (const v of vectors.invalid) {
       await fill({ token: v.token, secret: v.secret ?? vectors.secret, now: String(v.now) });
       const zego = v.error === "TOKEN_EXPIRED" ? 1002078 : v.error === "TOKEN_UNSUPPORTED_VERSION" ? 1002079 : 1002074;
-      expect(await press("Verify", "verdict")).toMatchObject({ valid: false, code: v.error, zegoErrorCode: zego });
+      const verdict = await press("Verify", "verdict");
+      expect(verdict).toMatchObject({ valid: false, code: v.error, zegoErrorCode: zego });
+      expect(verdict).toEqual(await cliVerify(v.token, v.secret ?? vectors.secret, ["--app-id", String(vectors.appId), "--now", String(v.now)]));
     }
     // A verify failure of the room check, with the ZEGO number.
     const privileged = vectors.valid.find((v) => v.privilege !== null);
     expect(privileged).toBeDefined();
     await fill({ token: privileged!.token, secret: vectors.secret, now: String(privileged!.now), roomId: "another-room" });
-    expect(await press("Verify", "verdict")).toMatchObject({ valid: false, code: "TOKEN_ROOM_MISMATCH", zegoErrorCode: 1002033 });
+    const verdict = await press("Verify", "verdict");
+    expect(verdict).toMatchObject({ valid: false, code: "TOKEN_ROOM_MISMATCH", zegoErrorCode: 1002033 });
+    expect(verdict).toEqual(
+      await cliVerify(privileged!.token, vectors.secret, ["--app-id", String(vectors.appId), "--room-id", "another-room", "--now", String(privileged!.now)]),
+    );
     await page.screenshot({ path: `${ARTIFACTS_DIR}/assistant-verify.png`, fullPage: true });
   });
 

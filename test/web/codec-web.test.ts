@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildPrivilegePayload, decodeToken04, encodeToken04, verifyToken04 } from "../../src/index.js";
-import { decodeTokenWeb, encodeTokenWeb, TokenError, verifyTokenWeb } from "../../src/web/assistant/codec-web.js";
+import { BASIC_TOKEN_NOTE as LIBRARY_NOTE, buildPrivilegePayload, decodeToken04, encodeToken04, verifyToken04 } from "../../src/index.js";
+import { BASIC_TOKEN_NOTE, decodeTokenWeb, encodeTokenWeb, TokenError, verifyTokenWeb } from "../../src/web/assistant/codec-web.js";
 import { loadVectors } from "../helpers/vectors.js";
 
 const vectors = loadVectors();
@@ -20,7 +20,7 @@ describe("the Token Assistant's WebCrypto codec", () => {
       expect({ ...decoded, plaintext: null }).toEqual({ ...library, plaintext: null });
       const verdict = await verifyTokenWeb(v.token, { secret, appId: vectors.appId, userId: v.plaintext["user_id"] as string, now: v.now });
       expect(verdict.valid).toBe(true);
-      expect(verdict.valid && verdict.unrestricted).toBe(v.privilege === null);
+      expect(verdict.valid && verdict.restricted).toBe(v.privilege !== null);
     });
   }
 
@@ -79,7 +79,8 @@ describe("the Token Assistant's WebCrypto codec", () => {
       else expect(web).toMatchObject({ valid: false, ...library });
     }
     const basic = await mint(null);
-    expect(await verifyTokenWeb(basic, { secret, appId: 42, roomId: "any", streamId: "any", now })).toMatchObject({ valid: true, unrestricted: true });
+    expect(await verifyTokenWeb(basic, { secret, appId: 42, roomId: "any", streamId: "any", now })).toMatchObject({ valid: true, restricted: false });
+    expect(BASIC_TOKEN_NOTE).toBe(LIBRARY_NOTE);
   });
 
   it("reads an empty stream list as any stream", async () => {

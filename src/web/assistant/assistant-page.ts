@@ -1,4 +1,4 @@
-import { buildPrivilegePayload, decodeTokenWeb, encodeTokenWeb, TokenError, verifyTokenWeb, type WebDecodedToken } from "./codec-web.js";
+import { BASIC_TOKEN_NOTE, buildPrivilegePayload, decodeTokenWeb, encodeTokenWeb, TokenError, verifyTokenWeb, type WebDecodedToken } from "./codec-web.js";
 
 // Everything stays in this page: no fetch, no storage, no URL parameters. The CSP forbids connections.
 
@@ -40,6 +40,23 @@ function describe(decoded: WebDecodedToken, nowSeconds: number): string {
     null,
     2,
   );
+}
+
+// The fields `zego-token` prints for a token.
+function fields(decoded: WebDecodedToken): Record<string, unknown> {
+  return {
+    mode: decoded.mode,
+    appId: decoded.appId,
+    userId: decoded.userId,
+    nonce: decoded.nonce,
+    issuedAt: decoded.issuedAt,
+    expiresAt: decoded.expiresAt,
+    payload: decoded.payload,
+    roomId: decoded.privilege?.roomId ?? null,
+    canLoginRoom: decoded.privilege?.canLoginRoom ?? null,
+    canPublish: decoded.privilege?.canPublish ?? null,
+    streamIds: decoded.privilege?.streamIds ?? null,
+  };
 }
 
 async function generate(): Promise<void> {
@@ -95,9 +112,15 @@ async function verify(): Promise<void> {
       ...(streamId === undefined ? {} : { streamId }),
       ...(value("now") === "" ? {} : { now: integer("now", "Verification time") }),
     });
-    const shown = verdict.valid
-      ? { valid: true, unrestricted: verdict.unrestricted, userId: verdict.decoded.userId, roomId: verdict.decoded.privilege?.roomId ?? null }
-      : verdict;
+    // The same JSON as `zego-token verify`.
+    const shown = !verdict.valid
+      ? verdict
+      : {
+          valid: true,
+          restricted: verdict.restricted,
+          ...(verdict.restricted ? {} : { note: BASIC_TOKEN_NOTE }),
+          ...fields(verdict.decoded),
+        };
     target.textContent = JSON.stringify(shown, null, 2);
     target.className = verdict.valid ? "ok" : "error";
   } catch (e) {

@@ -51,9 +51,16 @@ export interface WebVerifyOptions {
   readonly now?: number;
 }
 
-/** The outcome of {@link verifyTokenWeb}: valid (unrestricted for a basic token) or a failure code. */
+/**
+ * What `zego-token verify` reports for a basic token. (The library's `BASIC_TOKEN_NOTE` lives beside
+ * node:crypto code, so the page keeps a copy; a unit test keeps the two equal.)
+ */
+export const BASIC_TOKEN_NOTE =
+  "basic token: not restricted by room or stream; accepted only where privilege checks are off in ZEGO's console";
+
+/** The outcome of {@link verifyTokenWeb}: valid (`restricted: false` for a basic token) or a failure code. */
 export type WebVerdict =
-  | { readonly valid: true; readonly unrestricted: boolean; readonly decoded: WebDecodedToken }
+  | { readonly valid: true; readonly restricted: boolean; readonly decoded: WebDecodedToken }
   | { readonly valid: false; readonly code: TokenErrorCode; readonly zegoErrorCode: number; readonly message: string };
 
 const MAX_TOKEN_CHARS = 90_000;
@@ -184,9 +191,7 @@ export async function decodeTokenWeb(token: unknown, options: { readonly secret:
   const expiresAt = integerField(plain, "expire", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const payload = stringField(plain, "payload");
   if (expiresAt !== envelope.expire) throw malformed("header expire differs from the encrypted expire");
-  const parsed = parsePrivilegePayload(payload);
-  // ZEGO reads an empty stream list as "not restricted", like null.
-  const privilege = parsed !== null && parsed.streamIds !== null && parsed.streamIds.length === 0 ? { ...parsed, streamIds: null } : parsed;
+  const privilege = parsePrivilegePayload(payload);
   const now = options.now ?? Math.floor(Date.now() / 1000);
   if (now >= expiresAt) throw new TokenError(TokenErrorCode.EXPIRED, "token has expired");
   return { mode: envelope.mode, appId, userId, nonce, issuedAt, expiresAt, payload, privilege, plaintext: plain };
@@ -233,7 +238,7 @@ export async function encodeTokenWeb(input: WebEncodeInput): Promise<string> {
 
 /**
  * Applies ZEGO's checks like the CLI's `verify`: app, user, room, login, publish, stream allow-list.
- * A basic token (no privilege) is valid and reported as unrestricted: it is not tied to a room or stream.
+ * A basic token (no privilege) passes, reported as `restricted: false`: it is not tied to a room or stream.
  */
 export async function verifyTokenWeb(token: unknown, options: WebVerifyOptions): Promise<WebVerdict> {
   try {
@@ -244,7 +249,7 @@ export async function verifyTokenWeb(token: unknown, options: WebVerifyOptions):
     if (decoded.appId !== options.appId) fail(TokenErrorCode.APP_MISMATCH, "token is for another app");
     if (options.userId !== undefined && decoded.userId !== options.userId) fail(TokenErrorCode.USER_MISMATCH, "token is for another user");
     const privilege = decoded.privilege;
-    if (privilege === null) return { valid: true, unrestricted: true, decoded };
+    if (privilege === null) return { valid: true, restricted: false, decoded };
     if (options.roomId !== undefined && privilege.roomId !== options.roomId) fail(TokenErrorCode.ROOM_MISMATCH, "token is for another room");
     if (!privilege.canLoginRoom) fail(TokenErrorCode.LOGIN_DENIED, "token does not allow logging into the room");
     if (options.publish ?? options.streamId !== undefined) {
@@ -253,7 +258,7 @@ export async function verifyTokenWeb(token: unknown, options: WebVerifyOptions):
         fail(TokenErrorCode.STREAM_DENIED, "token does not allow publishing this stream");
       }
     }
-    return { valid: true, unrestricted: false, decoded };
+    return { valid: true, restricted: true, decoded };
   } catch (e) {
     if (!(e instanceof TokenError)) throw e;
     return { valid: false, code: e.code, zegoErrorCode: e.zegoErrorCode, message: e.message };
