@@ -12,14 +12,17 @@ interface Room {
   readonly members: readonly string[];
   readonly publishers: readonly Publisher[];
   readonly version: number;
+  /** Streams publishing now, from ZEGO's callbacks (empty without ZEGO_CALLBACK_SECRET). */
+  readonly liveStreams: ReadonlyArray<{ readonly streamId: string; readonly userId: string }>;
+  /** Streams banned at ZEGO (empty unless ZEGO_ENFORCE=on). */
+  readonly bannedStreamIds: readonly string[];
 }
 interface GraphQLErrorShape {
   readonly message: string;
   readonly extensions?: { readonly code?: string };
 }
 
-// Where enforcement adds fields to Room (live and banned streams), add them here and in renderEnforcement.
-const ROOM_FIELDS = "roomId access members publishers { userId streamIds } version";
+const ROOM_FIELDS = "roomId access members publishers { userId streamIds } version liveStreams { streamId userId } bannedStreamIds";
 
 let apiKey = "";
 let roomId = "";
@@ -64,9 +67,11 @@ function describeChange(before: Room | undefined, after: Room): string {
   return parts.length === 0 ? "changed" : parts.join(", ");
 }
 
-/** Hook for enforcement: once Room carries live and banned streams, render them in this element. */
-function renderEnforcement(_room: Room): void {
-  testId("enforcement").hidden = true;
+// Live and banned streams arrive with each room state; callbacks that change only live streams bump no
+// version, so they show with the next change or Open.
+function renderEnforcement(room: Room): void {
+  items(testId("live-streams"), room.liveStreams.map((s) => `${s.streamId} (${s.userId})`));
+  items(testId("banned-streams"), room.bannedStreamIds);
 }
 
 function render(room: Room): void {
