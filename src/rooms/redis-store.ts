@@ -3,7 +3,8 @@ import { UnavailableError } from "../errors/service-errors.js";
 import { InvalidArgumentError } from "../token/index.js";
 import { unavailableOnFailure } from "../redis/connection.js";
 import { applyChange } from "./policy.js";
-import { emptyRoom, type RoomState } from "./room.js";
+import { randomBytes } from "node:crypto";
+import { emptyRoom, newEpoch, type RoomState } from "./room.js";
 import { parseIssuedRecord, parseRoomState, serializeRoomState } from "./room-codec.js";
 import type { RoomStore } from "./store.js";
 
@@ -75,8 +76,9 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
       unwrapRefusal(unavailableOnFailure(async () => {
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
           const before = await readRoom(roomId);
-          const result = invalidPasses(() => applyChange(before, change));
+          let result = invalidPasses(() => applyChange(before, change));
           if (!result.changed) return result;
+          if (before.epoch === "") result = { ...result, room: { ...result.room, epoch: newEpoch(randomBytes) } };
           const ok = await redis.eval(CAS, 1, roomKey(roomId), String(before.version), String(result.room.version), serializeRoomState(result.room));
           if (ok === 1) return result;
           await new Promise((r) => setTimeout(r, Math.floor(random() * Math.min(50, 2 + attempt))));
