@@ -1,5 +1,4 @@
-import type { Redis } from "ioredis";
-import { unavailableOnFailure } from "../redis/connection.js";
+import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { isStringArray } from "../util/json.js";
 import { EMPTY_RECORD, type EnforcementRecord } from "./plan.js";
 import { ACQUIRE, CLAIM, COMMIT, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
@@ -9,7 +8,7 @@ import { parseStreamItem, streamAction, streamKey } from "./work-item.js";
 /** Options of {@link createRedisEnforcementStore}. */
 export interface RedisEnforcementStoreOptions {
   /** The command connection (owned by the backends). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix, e.g. `zts`. */
   readonly prefix: string;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connection.js";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { RateLimitedError } from "../errors/service-errors.js";
 
@@ -19,7 +19,7 @@ export interface RateLimiterOptions {
   readonly points: number;
   readonly durationSeconds: number;
   /** Share the limit across instances through this Redis connection; in memory otherwise. */
-  readonly redis?: Redis;
+  readonly redis?: RedisClient;
   /** Key prefix in Redis. */
   readonly prefix?: string;
 }

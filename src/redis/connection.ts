@@ -1,11 +1,22 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { HostPort } from "../config/values.js";
 import { UnavailableError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { withTimeout } from "../util/timeout.js";
 
-/** Options of {@link createRedisConnection}. */
-export interface RedisConnectionOptions {
-  readonly url: string;
+/** A command connection: one Redis (direct or through Sentinel) or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** One Redis by URL, or the primary a set of sentinels names. */
+export type NodeTarget =
+  | { readonly kind: "single"; readonly url: string }
+  | { readonly kind: "sentinel"; readonly sentinels: readonly HostPort[]; readonly name: string };
+
+/** Options of {@link createRedisConnection}: a target (or, for one Redis, just its URL). */
+export type RedisConnectionOptions = ConnectionSettings & ({ readonly target: NodeTarget } | { readonly url: string });
+
+/** What every connection needs besides its target. */
+export interface ConnectionSettings {
   /** Name for logs: "commands" or "subscriber". */
   readonly role: string;
   /** CLIENT SETNAME value, so operators (and fault tests) can tell connections apart. */
@@ -18,30 +29,60 @@ export interface RedisConnectionOptions {
   readonly offlineQueue: boolean;
 }
 
-const COMMAND_TIMEOUT_MS = 2000;
+/** Per-command timeout of command connections. */
+export const COMMAND_TIMEOUT_MS = 2000;
 
-/** An ioredis connection with keep-alive, fast reconnects, and an `error` listener that logs without secrets. */
-export function createRedisConnection(options: RedisConnectionOptions): Redis {
-  const redisOptions: RedisOptions = {
+/** Connection settings shared by every node connection (single, sentinel, cluster nodes). */
+export function nodeOptions(name: string, offlineQueue: boolean): RedisOptions {
+  return {
     lazyConnect: true,
     keepAlive: 10_000,
-    enableOfflineQueue: options.offlineQueue,
-    maxRetriesPerRequest: options.offlineQueue ? null : 0,
-    commandTimeout: options.offlineQueue ? undefined : COMMAND_TIMEOUT_MS,
+    enableOfflineQueue: offlineQueue,
+    maxRetriesPerRequest: offlineQueue ? null : 0,
+    commandTimeout: offlineQueue ? undefined : COMMAND_TIMEOUT_MS,
     connectTimeout: 2000,
     autoResubscribe: true,
     retryStrategy: (times) => Math.min(50 * times, 1000),
-    connectionName: options.name,
+    connectionName: name,
+    // A SUBSCRIBE issued while a subscriber connection is (re)connecting is written during the handshake,
+    // which makes the ready check's INFO fail and drops the connection; subscribers skip the check.
+    ...(offlineQueue ? { enableReadyCheck: false, disableClientInfo: true } : {}),
   };
-  const redis = new Redis(options.url, redisOptions);
+}
+
+/** Logs a connection's errors at most once a second, never with its address (a URL may hold a password). */
+export function logConnectionErrors(emitter: Redis | Cluster, role: string, logger: Logger): void {
   let lastLog = 0;
-  redis.on("error", (e: unknown) => {
-    // A dead Redis errors on every retry; log at most once a second, and never the URL (it may hold a password).
+  emitter.on("error", (e: unknown) => {
     const now = Date.now();
     if (now - lastLog < 1000) return;
     lastLog = now;
-    options.logger.warn("redis connection error", { role: options.role, error: errorName(e) });
+    logger.warn("redis connection error", { role, error: errorName(e) });
   });
+}
+
+/**
+ * An ioredis connection with keep-alive, fast reconnects, and an `error` listener that logs without
+ * secrets. Through Sentinel it always talks to the current primary: after a failover it reconnects to
+ * the promoted one (and re-subscribes).
+ */
+export function createRedisConnection(options: RedisConnectionOptions): Redis {
+  const base = nodeOptions(options.name, options.offlineQueue);
+  const target: NodeTarget = "target" in options ? options.target : { kind: "single", url: options.url };
+  const redis =
+    target.kind === "single"
+      ? new Redis(target.url, base)
+      : new Redis({
+          ...base,
+          sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
+          name: target.name,
+          role: "master",
+          // Subscribes to the sentinels' +switch-master, so a failover is followed at once, not on the next error.
+          failoverDetector: true,
+          sentinelRetryStrategy: (times) => Math.min(100 * times, 1000),
+          sentinelCommandTimeout: 1000,
+        });
+  logConnectionErrors(redis, options.role, options.logger);
   return redis;
 }
 
@@ -56,7 +97,7 @@ export async function unavailableOnFailure<T>(call: () => Promise<T>): Promise<T
 }
 
 /** Connects, waiting at most `timeoutMs`; a Redis that is down at start is retried in the background. */
-export async function connectSoon(redis: Redis, timeoutMs: number): Promise<boolean> {
+export async function connectSoon(redis: RedisClient, timeoutMs: number): Promise<boolean> {
   try {
     await withTimeout(redis.connect(), timeoutMs);
     return true;
@@ -66,7 +107,7 @@ export async function connectSoon(redis: Redis, timeoutMs: number): Promise<bool
 }
 
 /** Closes a connection, forcing it if QUIT does not answer. */
-export async function closeRedis(redis: Redis): Promise<void> {
+export async function closeRedis(redis: RedisClient): Promise<void> {
   if (redis.status === "end") return;
   try {
     if (redis.status === "ready") await Promise.race([redis.quit(), new Promise((r) => setTimeout(r, 500))]);

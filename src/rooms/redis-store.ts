@@ -1,21 +1,23 @@
-import type { Redis } from "ioredis";
-import { UnavailableError } from "../errors/service-errors.js";
+import { UnavailableError, UnconfirmedWriteError } from "../errors/service-errors.js";
 import { InvalidArgumentError } from "../token/index.js";
-import { unavailableOnFailure } from "../redis/connection.js";
+import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
+import { hashTag } from "../redis/key-slot.js";
 import { applyChange } from "./policy.js";
 import { randomBytes } from "node:crypto";
-import { emptyRoom, newEpoch, type RoomState } from "./room.js";
+import { emptyRoom, newEpoch, type ChangeResult, type RoomState } from "./room.js";
 import { parseIssuedRecord, parseRoomState, serializeRoomState } from "./room-codec.js";
 import type { RoomStore } from "./store.js";
 
 /** Options of {@link createRedisRoomStore}. */
 export interface RedisRoomStoreOptions {
   /** The command connection (shared with the bus's publisher). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Key prefix, e.g. `zts`. */
   readonly prefix: string;
   /** Uniform [0, 1), for retry back-off; default Math.random. */
   readonly random?: () => number;
+  /** Replicas that must confirm a change (`WAIT`) before it is acknowledged; default 0. */
+  readonly waitReplicas?: number;
 }
 
 // Compare-and-set: write the new state only if the stored version is the one the change was computed from.
@@ -25,7 +27,17 @@ if (v or '0') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
 return 1
 `;
+// A write of the state read (the same version), so that WAIT after it confirms the replicas have that
+// state; 0 when the state moved on meanwhile.
+const TOUCH = `
+local v = redis.call('HGET', KEYS[1], 'v')
+if (v or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1])
+return 1
+`;
 const MAX_ATTEMPTS = 200;
+/** How long WAIT may take; below the command timeout, so a slow replica gives UNAVAILABLE, not a hung call. */
+export const WAIT_TIMEOUT_MS = 1000;
 
 /** Marks a policy refusal (a room cap) so unavailableOnFailure rethrows it as BAD_USER_INPUT, as in memory. */
 class PolicyRefusal extends UnavailableError {
@@ -59,8 +71,27 @@ async function unwrapRefusal<T>(promise: Promise<T>): Promise<T> {
 export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore {
   const { redis, prefix } = options;
   const random = options.random ?? Math.random;
-  const roomKey = (roomId: string) => `${prefix}:room:${roomId}`;
-  const issuedKey = (userId: string, roomId: string | null) => (roomId === null ? `${prefix}:basic:${userId}` : `${prefix}:issued:${roomId}:${userId}`);
+  // Every key of a room carries the room as its hash tag, so on a Redis Cluster a room's keys (and its
+  // shard channel) share one slot and each Lua step touches one slot. Basic-token records belong to no
+  // room: their whole key is hashed, spreading them over the shards by user.
+  const roomKey = (roomId: string) => `${prefix}:room:${hashTag(roomId)}`;
+  const issuedKey = (userId: string, roomId: string | null) => (roomId === null ? `${prefix}:basic:${userId}` : `${prefix}:issued:${hashTag(roomId)}:${userId}`);
+
+  const waitReplicas = options.waitReplicas ?? 0;
+
+  /**
+   * Runs a one-key script; with waitReplicas, WAIT follows it in one pipeline on the same connection (on
+   * a cluster, the room's primary), so it counts the replicas that have this very write.
+   */
+  const replicated = async (result: ChangeResult, script: string, key: string, ...args: string[]): Promise<boolean> => {
+    if (waitReplicas === 0) return (await redis.eval(script, 1, key, ...args)) === 1;
+    const replies = await redis.pipeline().eval(script, 1, key, ...args).wait(waitReplicas, WAIT_TIMEOUT_MS).exec();
+    const [[scriptError, ok] = [null, null], [waitError, acked] = [null, null]] = replies ?? [];
+    if (scriptError !== null) throw scriptError;
+    if (ok !== 1) return false;
+    if (waitError !== null || typeof acked !== "number" || acked < waitReplicas) throw new UnconfirmedWriteError(result);
+    return true;
+  };
 
   const readRoom = async (roomId: string): Promise<RoomState> => {
     const json = await redis.hget(roomKey(roomId), "s");
@@ -77,10 +108,14 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
           const before = await readRoom(roomId);
           let result = invalidPasses(() => applyChange(before, change));
-          if (!result.changed) return result;
-          if (before.epoch === "") result = { ...result, room: { ...result.room, epoch: newEpoch(randomBytes) } };
-          const ok = await redis.eval(CAS, 1, roomKey(roomId), String(before.version), String(result.room.version), serializeRoomState(result.room));
-          if (ok === 1) return result;
+          if (!result.changed && (waitReplicas === 0 || before.version === 0)) return result;
+          if (result.changed && before.epoch === "") result = { ...result, room: { ...result.room, epoch: newEpoch(randomBytes) } };
+          // With waitReplicas, a no-op is acknowledged only once the replicas hold the state it saw: it may be
+          // a retry of a change that was stored but not confirmed.
+          const ok = result.changed
+            ? await replicated(result, CAS, roomKey(roomId), String(before.version), String(result.room.version), serializeRoomState(result.room))
+            : await replicated(result, TOUCH, roomKey(roomId), String(before.version));
+          if (ok) return result;
           await new Promise((r) => setTimeout(r, Math.floor(random() * Math.min(50, 2 + attempt))));
         }
         throw new UnavailableError("room is too busy, try again");

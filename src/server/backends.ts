@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/config.js";
 import type { EventBus } from "../events/bus.js";
 import { createMemoryEventBus } from "../events/memory-bus.js";
 import type { Logger } from "../log/logger.js";
+import type { RedisClient } from "../redis/connection.js";
 import { createMemoryRoomStore } from "../rooms/memory-store.js";
 import type { RoomStore } from "../rooms/store.js";
 
@@ -14,7 +14,7 @@ export interface Backends {
   /** "memory" or "redis", for logs and health output. */
   readonly kind: "memory" | "redis";
   /** The command connection, for rate limits shared across instances (Redis only). */
-  readonly redis?: Redis;
+  readonly redis?: RedisClient;
 }
 
 /** Options of {@link createBackends}. */
@@ -23,14 +23,14 @@ export interface CreateBackendsOptions {
   readonly clientName?: string;
 }
 
-/** Picks the store and bus for the configuration: in memory without REDIS_URL. */
+/** Picks the store and bus for the configuration: in memory without a Redis target (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS). */
 export async function createBackends(config: Config, clock: Clock, logger: Logger, options: CreateBackendsOptions = {}): Promise<Backends> {
   if (config.redis !== undefined) {
-    if (config.redis.kind !== "single") throw new Error(`Redis ${config.redis.kind} is not supported yet`);
     const { createRedisBackends } = await import("./redis-backends.js");
     return createRedisBackends({
-      url: config.redis.url,
+      target: config.redis,
       prefix: config.redisPrefix,
+      waitReplicas: config.redisWaitReplicas,
       logger,
       ...(options.clientName === undefined ? {} : { clientName: options.clientName }),
     });

@@ -1,41 +1,68 @@
 import { randomBytes } from "node:crypto";
+import type { RedisTarget } from "../config/config.js";
 import { createRedisEventBus } from "../events/redis-bus.js";
+import { createShardedRedisEventBus } from "../events/sharded-redis-bus.js";
 import type { Logger } from "../log/logger.js";
-import { closeRedis, connectSoon, createRedisConnection } from "../redis/connection.js";
+import { createRedisClusterConnection } from "../redis/cluster-connection.js";
+import { closeRedis, connectSoon, createRedisConnection, type RedisClient } from "../redis/connection.js";
+import { createShardSubscriber } from "../redis/shard-subscriber.js";
 import { createRedisRoomStore } from "../rooms/redis-store.js";
+import type { EventBus } from "../events/bus.js";
 import type { Backends } from "./backends.js";
 
-/** Options of {@link createRedisBackends}. */
-export interface RedisBackendsOptions {
-  readonly url: string;
+/** Options of {@link createRedisBackends}: a target (or, for one Redis, just its URL). */
+export type RedisBackendsOptions = {
   readonly prefix: string;
   readonly logger: Logger;
   /** Names this instance's connections in CLIENT LIST (`<name>-commands`, `<name>-subscriber`); default random. */
   readonly clientName?: string;
-}
+  /** Replicas that must confirm each room change (`WAIT`); default 0. */
+  readonly waitReplicas?: number;
+} & ({ readonly target: RedisTarget } | { readonly url: string });
 
 const CONNECT_WAIT_MS = 3000;
 
 /**
- * Redis store and bus on two connections: one for commands and PUBLISH, one in subscriber mode.
- * Stopping the store closes both.
+ * Redis store and bus. One Redis or Sentinel: two connections, one for commands and PUBLISH, one in
+ * subscriber mode. Cluster: one cluster connection for commands and SPUBLISH, and per-primary
+ * subscriber connections for sharded pub/sub. Stopping the store closes the command side, stopping
+ * the bus its subscriptions.
  */
 export async function createRedisBackends(options: RedisBackendsOptions): Promise<Backends> {
-  const { url, prefix, logger } = options;
+  const { prefix, logger } = options;
+  const target: RedisTarget = "target" in options ? options.target : { kind: "single", url: options.url };
   const name = options.clientName ?? `zts-${randomBytes(4).toString("hex")}`;
-  const commands = createRedisConnection({ url, role: "commands", name: `${name}-commands`, logger, offlineQueue: false });
-  const subscriber = createRedisConnection({ url, role: "subscriber", name: `${name}-subscriber`, logger, offlineQueue: true });
-  const [a, b] = await Promise.all([connectSoon(commands, CONNECT_WAIT_MS), connectSoon(subscriber, CONNECT_WAIT_MS)]);
-  if (!a || !b) logger.warn("redis is not reachable yet; retrying in the background");
-  const store = createRedisRoomStore({ redis: commands, prefix });
-  const bus = createRedisEventBus({ publisher: commands, subscriber, prefix, logger });
+  let commands: RedisClient;
+  let bus: EventBus;
+  const closers: Array<() => Promise<void>> = [];
+  if (target.kind === "cluster") {
+    const cluster = createRedisClusterConnection({ nodes: target.nodes, role: "commands", name: `${name}-commands`, logger });
+    commands = cluster;
+    if (!(await connectSoon(cluster, CONNECT_WAIT_MS))) logger.warn("redis cluster is not reachable yet; retrying in the background");
+    bus = createShardedRedisEventBus({
+      publisher: cluster,
+      subscriber: (handlers) => createShardSubscriber({ cluster, name: `${name}-subscriber`, logger, ...handlers }),
+      prefix,
+      logger,
+    });
+    closers.push(() => closeRedis(cluster));
+  } else {
+    const command = createRedisConnection({ target, role: "commands", name: `${name}-commands`, logger, offlineQueue: false });
+    const subscriber = createRedisConnection({ target, role: "subscriber", name: `${name}-subscriber`, logger, offlineQueue: true });
+    commands = command;
+    const [a, b] = await Promise.all([connectSoon(command, CONNECT_WAIT_MS), connectSoon(subscriber, CONNECT_WAIT_MS)]);
+    if (!a || !b) logger.warn("redis is not reachable yet; retrying in the background");
+    bus = createRedisEventBus({ publisher: command, subscriber, prefix, logger });
+    closers.push(() => closeRedis(command), () => closeRedis(subscriber));
+  }
+  const store = createRedisRoomStore({ redis: commands, prefix, waitReplicas: options.waitReplicas ?? 0 });
   return {
     kind: "redis",
     redis: commands,
     store: {
       ...store,
       async stop() {
-        await Promise.all([closeRedis(commands), closeRedis(subscriber)]);
+        await Promise.all(closers.map((close) => close()));
       },
     },
     bus,
