@@ -1,6 +1,7 @@
 import type { Viewer } from "../auth/authenticator.js";
 import type { Clock } from "../clock/clock.js";
 import type { Config } from "../config/config.js";
+import type { EventBus } from "../events/bus.js";
 import type { EnforcementView } from "../enforcement/store.js";
 import type { RateLimiter } from "../limits/rate-limiter.js";
 import type { Logger } from "../log/logger.js";
@@ -14,6 +15,8 @@ export interface Services {
   readonly issuer: TokenIssuer;
   readonly rooms: RoomService;
   readonly hub: RenewalHub;
+  /** Room events, for `roomChanged`. */
+  readonly bus: EventBus;
   readonly clock: Clock;
   /** issueToken calls per user. */
   readonly issueLimit: RateLimiter;

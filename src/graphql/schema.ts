@@ -2,6 +2,7 @@ import type { GraphQLSchema } from "graphql";
 import { AuthenticationError } from "../errors/service-errors.js";
 import type { RenewalEnded, TokenRenewal } from "../renewal/renewal-stream.js";
 import type { RawRoomChange } from "../rooms/validate.js";
+import { watchRoom } from "../rooms/room-watch.js";
 import { assertRoomId, assertStreamId, assertUserId, BASIC_TOKEN_NOTE, decodeToken04, InvalidArgumentError, TokenError, verifyToken04, type DecodedToken04 } from "../token/index.js";
 import { builder } from "./builder.js";
 import type { GraphQLContext } from "./context.js";
@@ -198,6 +199,18 @@ builder.subscriptionType({
     }),
   }),
 });
+
+builder.subscriptionField("roomChanged", (t) =>
+  t.field({
+    type: RoomRef,
+    authScopes: { service: true },
+    description: "The room's state now, then after each committed change by any instance (changes in a burst may coalesce into one).",
+    args: { roomId: t.arg.string({ required: true }) },
+    subscribe: (_root, args, ctx) =>
+      watchRoom({ bus: ctx.services.bus, read: (roomId) => ctx.services.rooms.get(roomId), roomId: assertRoomId(args.roomId) }),
+    resolve: (room) => room,
+  }),
+);
 
 let schema: GraphQLSchema | undefined;
 

@@ -21,6 +21,7 @@ import { createCors } from "./cors.js";
 import { applyConnectionLimits, DEFAULT_CONNECTION_LIMITS, timeoutCheckIntervalMs, type ConnectionLimits } from "./connection-limits.js";
 import { createBackends, type Backends } from "./backends.js";
 import { createHttpHandler, MAX_REQUEST_BODY_BYTES } from "./http-handler.js";
+import { createPageHandler } from "../web/serve-pages.js";
 import { attachWebSocketServer } from "./ws-server.js";
 import { createTokenYoga } from "./yoga.js";
 import { createZegoCallbackHandler } from "./zego-callback.js";
@@ -150,6 +151,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     issuer,
     rooms: createRoomService({ store, bus, logger, now: () => clock.now(), ...(enforcer?.enforcing === true ? { hook: enforcer } : {}) }),
     hub,
+    bus,
     clock,
     issueLimit: createRateLimiter({ ...limiterBase, name: "issue", points: config.issueRateLimitPerMinute }),
     ...(enforcer === undefined ? {} : { enforcement: enforcer }),
@@ -168,7 +170,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnectionsPerIp: config.maxConnectionsPerIp, ...options.connectionLimits };
   const http: Server = createServer(
     { connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
-    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors: createCors(config.corsOrigins), fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }) }),
+    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors: createCors(config.corsOrigins), fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }), pages: createPageHandler({ enabled: config.consoleEnabled }) }),
   );
   connections = applyConnectionLimits(http, limits, isTrustedProxy(config.trustedProxies), logger);
   // SSE streams are cut, not completed, on shutdown: `event: complete` tells graphql-sse clients the

@@ -9,6 +9,7 @@ import { withTimeout } from "../util/timeout.js";
 import type { ServerContext } from "./yoga.js";
 import type { Cors } from "./cors.js";
 import type { ZegoCallbackHandler } from "./zego-callback.js";
+import type { PageHandler } from "../web/serve-pages.js";
 
 /** Largest request body accepted, in bytes. */
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
@@ -29,6 +30,8 @@ export interface HttpHandlerOptions {
   readonly cors: Cors;
   /** Serve JSON POSTs through the fast path (default true); off only to compare it with Yoga in tests. */
   readonly fastPath?: boolean;
+  /** The /assistant and /console pages (404 when the console is disabled). */
+  readonly pages?: PageHandler;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -81,6 +84,7 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
       );
       return;
     }
+    if (options.pages?.(req, res, path) === true) return;
     const refusal = bodyRefusal(req);
     if (refusal !== undefined) {
       res.setHeader("connection", "close");
