@@ -4,6 +4,8 @@ export interface RoomEvent {
   /** Affected users; `null` means every user of the room. */
   readonly userIds: readonly string[] | null;
   readonly version: number;
+  /** The room's epoch: versions compare only within one (see RoomState.epoch). */
+  readonly epoch?: string;
   /** When the change was stored (unix ms, the publishing instance's clock), for push-latency metrics. */
   readonly committedAtMs?: number;
 }

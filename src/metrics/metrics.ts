@@ -7,6 +7,8 @@ export type TokenKind = "basic" | "room";
 export interface Metrics {
   readonly registry: Registry;
   tokenIssued(kind: TokenKind): void;
+  /** A room this instance knew came back without its state or with another epoch. */
+  roomStateLost(): void;
   tokenPushed(reason: string, changeCommittedAtMs: number | undefined, nowMs: number): void;
   authFailure(transport: "http" | "ws"): void;
   /** A game server authenticated with the API key of this name (never the key itself). */
@@ -44,6 +46,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
     name: "zts_service_authentications_total",
     help: "Game-server authentications, by API key name and transport.",
     labelNames: ["key", "transport"],
+    registers: [registry],
+  });
+  const stateLost = new Counter({
+    name: "zts_room_state_lost_total",
+    help: "Rooms whose shared state vanished or was recreated (a Redis that lost data) while this instance knew them.",
     registers: [registry],
   });
   const latency = new Histogram({
@@ -113,6 +120,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     enforcementLatency: (seconds) => enforcementLatency.observe(seconds),
     enforcementUnknownStream: (policy) => unknownStreams.inc({ policy }),
     tokenIssued: (kind) => issued.inc({ kind }),
+    roomStateLost: () => stateLost.inc(),
     tokenPushed(reason, committedAt, now) {
       pushes.inc({ reason });
       if (committedAt !== undefined && now >= committedAt) latency.observe((now - committedAt) / 1000);

@@ -68,6 +68,8 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
   private wantVersion = -1;
   private closed = false;
   private lastVersion = -1;
+  /** Epoch of the room state the last decision came from; versions compare only within it. */
+  private lastEpoch: string | undefined;
   private lastPrivilege: Privilege | undefined;
   private ttlSeconds: number;
 
@@ -98,6 +100,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
     const [record, decision] = await Promise.all([issuer.lastIssued(userId, roomId), issuer.decide(userId, roomId)]);
     if (record !== null) this.ttlSeconds = record.ttlSeconds;
     const fresh = record !== null && samePrivilege(record, decision.privilege) && !withinLead(record.expiresAt, clock.now(), issuer.timing);
+    this.lastEpoch = decision.epoch;
     if (fresh) {
       this.lastPrivilege = decision.privilege;
       this.lastVersion = decision.version;
@@ -109,7 +112,13 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
 
   /** Feeds a room event; late, duplicate and unrelated events are dropped. */
   onEvent(event: RoomEvent): void {
-    if (event.version <= this.lastVersion) return;
+    // Another epoch means the room's state was recreated (lost data): its versions restarted, so an
+    // event with a lower version is still news.
+    const newEpoch = event.epoch !== undefined && this.lastEpoch !== undefined && event.epoch !== this.lastEpoch;
+    if (newEpoch) {
+      this.lastVersion = -1;
+      this.wantVersion = -1;
+    } else if (event.version <= this.lastVersion) return;
     if (event.userIds !== null && !event.userIds.includes(this.options.userId)) return;
     this.wantVersion = Math.max(this.wantVersion, event.version);
     if (event.committedAtMs !== undefined) this.changeAtMs = Math.min(this.changeAtMs ?? event.committedAtMs, event.committedAtMs);
@@ -195,6 +204,11 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
     let decision = await issuer.decide(userId, roomId);
     // A read that started before the announced change (shared reads, replica lag) is retried.
     for (let i = 0; i < 3 && decision.version < this.wantVersion; i++) decision = await issuer.decide(userId, roomId);
+    if (decision.epoch !== this.lastEpoch) {
+      // A new epoch restarts versions: compare from scratch.
+      this.lastEpoch = decision.epoch;
+      this.lastVersion = -1;
+    }
     const changed = this.lastPrivilege === undefined || !samePrivilege(this.lastPrivilege, decision.privilege);
     let reason: RenewalReason;
     if (flags & FLAG.INITIAL) reason = RenewalReason.INITIAL;

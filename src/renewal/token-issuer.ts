@@ -31,6 +31,8 @@ export interface RoomToken {
 /** A user's current privilege in a room and the room version it comes from. */
 export interface Decision {
   readonly version: number;
+  /** The room's epoch (versions compare only within one); `""` for basic tokens and unstored rooms. */
+  readonly epoch: string;
   readonly privilege: Privilege;
 }
 
@@ -50,6 +52,12 @@ export interface TokenIssuerOptions {
   readonly randomBytes?: RandomBytes;
   /** Called for every minted token (metrics). */
   readonly onMint?: (kind: "basic" | "room") => void;
+  /**
+   * Called when a room this instance read before comes back without its state, or with another epoch:
+   * the shared store lost data (a Redis restarted without persistence), so members-only rooms read as
+   * open and publish rules as unset until game servers set them again.
+   */
+  readonly onStateLost?: (roomId: string) => void;
 }
 
 /** Decides privileges and mints tokens: authenticate, read the room, decide, mint, record the last token issued. */
@@ -87,7 +95,9 @@ function privilegePayload(roomId: string, privilege: Privilege): string {
   return payload;
 }
 
-const BASIC: Decision = Object.freeze({ version: 0, privilege: Object.freeze({ canLoginRoom: true, canPublish: true, streamIds: null }) });
+const BASIC: Decision = Object.freeze({ version: 0, epoch: "", privilege: Object.freeze({ canLoginRoom: true, canPublish: true, streamIds: null }) });
+
+const EPOCH_CACHE_SIZE = 50_000;
 
 /** Creates a {@link TokenIssuer}. */
 export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
@@ -95,6 +105,15 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   const minTtl = timing.leadSeconds + 30;
   // Single flight: subscribers of a room that decide at the same moment (a turn change) share one read.
   const reading = new Map<string, Promise<RoomState>>();
+  // Epochs of rooms read recently, to notice state that vanished or was recreated.
+  const epochs = new Map<string, string>();
+  const noticeEpoch = (room: RoomState) => {
+    const known = epochs.get(room.roomId);
+    if (known !== undefined && known !== "" && known !== room.epoch) options.onStateLost?.(room.roomId);
+    if (known === room.epoch) return;
+    if (epochs.size >= EPOCH_CACHE_SIZE) epochs.clear();
+    epochs.set(room.roomId, room.epoch);
+  };
   const readRoom = (roomId: string): Promise<RoomState> => {
     let pending = reading.get(roomId);
     if (pending === undefined) {
@@ -123,7 +142,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       if (roomId === null) return BASIC;
       const room = await readRoom(assertRoomId(roomId));
       if (!hasAccess(room, userId)) throw new AccessDeniedError("this room is for members only");
-      return { version: room.version, privilege: decidePrivilege(room, userId, options.defaultCanPublish) };
+      noticeEpoch(room);
+      return { version: room.version, epoch: room.epoch, privilege: decidePrivilege(room, userId, options.defaultCanPublish) };
     },
     async mint(userId, roomId, decision, ttlSeconds) {
       const nowMs = clock.now();

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock/clock.js";
 import { applyChange } from "./policy.js";
-import { emptyRoom, type RoomState } from "./room.js";
+import { randomBytes } from "node:crypto";
+import { emptyRoom, newEpoch, type RoomState } from "./room.js";
 import type { IssuedRecord, RoomStore } from "./store.js";
 
 /** Options of {@link createMemoryRoomStore}. */
@@ -24,8 +25,11 @@ export function createMemoryRoomStore(options: MemoryRoomStoreOptions = {}): Roo
       return rooms.get(roomId) ?? emptyRoom(roomId);
     },
     async applyChange(roomId, change) {
-      const result = applyChange(rooms.get(roomId) ?? emptyRoom(roomId), change);
-      if (result.changed) rooms.set(roomId, result.room);
+      const before = rooms.get(roomId) ?? emptyRoom(roomId);
+      let result = applyChange(before, change);
+      if (!result.changed) return result;
+      if (before.epoch === "") result = { ...result, room: { ...result.room, epoch: newEpoch(randomBytes) } };
+      rooms.set(roomId, result.room);
       return result;
     },
     async getIssued(userId, roomId) {

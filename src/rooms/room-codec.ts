@@ -14,17 +14,19 @@ function isPublisher(value: unknown): value is Publisher {
 export function parseRoomState(json: string, roomId: string): RoomState | undefined {
   const v = parseJsonObject(json);
   if (v === undefined) return undefined;
-  const { access, members, publishers, version } = v;
+  const { access, members, publishers, version, epoch } = v;
   if (access !== RoomAccess.OPEN && access !== RoomAccess.MEMBERS_ONLY) return undefined;
   if (!isStringArray(members)) return undefined;
   if (publishers !== null && !(Array.isArray(publishers) && publishers.every(isPublisher))) return undefined;
   if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 0) return undefined;
-  return { roomId, access, members, publishers: publishers as Publisher[] | null, version };
+  // State written before epochs existed reads as epoch "legacy", which still differs from a lost room's "".
+  const roomEpoch = typeof epoch === "string" ? epoch : "legacy";
+  return { roomId, access, members, publishers: publishers as Publisher[] | null, version, epoch: roomEpoch };
 }
 
 /** Serialises room state for storage. */
 export function serializeRoomState(room: RoomState): string {
-  return JSON.stringify({ access: room.access, members: room.members, publishers: room.publishers, version: room.version });
+  return JSON.stringify({ access: room.access, members: room.members, publishers: room.publishers, version: room.version, epoch: room.epoch });
 }
 
 /** Parses a stored issued-token record; `undefined` when it is not valid. */

@@ -1,5 +1,5 @@
 import type { EventBus } from "../events/bus.js";
-import { UnconfirmedWriteError } from "../errors/service-errors.js";
+import { UnavailableError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { assertRoomId } from "../token/index.js";
 import type { ChangeResult, RoomState } from "./room.js";
@@ -31,49 +31,65 @@ export interface RoomServiceOptions {
   readonly hook?: RoomChangeHook;
 }
 
+const ANNOUNCED_CACHE_SIZE = 10_000;
+
 /** Creates a {@link RoomService}. */
 export function createRoomService(options: RoomServiceOptions): RoomService {
   const { store, bus, logger } = options;
   const now = options.now ?? Date.now;
+  // The newest version (per epoch) this instance knows was announced for each room.
+  const announced = new Map<string, { epoch: string; version: number }>();
+  const isNewer = (room: RoomState) => {
+    const last = announced.get(room.roomId);
+    return room.version > 0 && (last === undefined || last.epoch !== room.epoch || last.version < room.version);
+  };
+  const publish = async (room: RoomState, userIds: readonly string[] | null) => {
+    try {
+      await bus.publish({ roomId: room.roomId, userIds, version: room.version, epoch: room.epoch, committedAtMs: now() });
+      if (announced.size >= ANNOUNCED_CACHE_SIZE) announced.clear();
+      announced.set(room.roomId, { epoch: room.epoch, version: room.version });
+    } catch (e) {
+      // The change is stored; subscribers catch up through RESYNC when the bus reconnects.
+      logger.warn("room event not published", { error: errorName(e), roomId: room.roomId, version: room.version });
+    }
+  };
+  const announceCurrent = async (roomId: string) => {
+    try {
+      const room = await store.getRoom(roomId);
+      if (isNewer(room)) await publish(room, null);
+    } catch (e) {
+      logger.warn("room state unknown after a failed write", { error: errorName(e), roomId });
+    }
+  };
   return {
     get: (roomId) => store.getRoom(assertRoomId(roomId)),
     async change(rawRoomId, raw) {
       const { roomId, change } = validateChange(rawRoomId, raw);
       const hook = options.hook;
       const ticket = hook === undefined ? undefined : await hook.before(roomId);
-      const settle = async (result: ChangeResult) => {
-        if (hook !== undefined && ticket !== undefined) {
-          try {
-            await hook.after(roomId, result.room, change.kind === "removeMembers" ? change.userIds : [], ticket);
-          } catch (e) {
-            // The change is stored and marked; the enforcement sweep finishes it.
-            logger.warn("room change hook failed", { error: errorName(e), roomId, version: result.room.version });
-          }
-        }
-        if (result.changed) {
-          try {
-            await bus.publish({ roomId, userIds: result.affected, version: result.room.version, committedAtMs: now() });
-          } catch (e) {
-            // The change is stored; subscribers catch up through RESYNC when the bus reconnects.
-            logger.warn("room event not published", { error: errorName(e), roomId, version: result.room.version });
-          }
-        }
-      };
       let result: ChangeResult;
       try {
         result = await store.applyChange(roomId, change);
       } catch (e) {
-        // Stored on the primary but not confirmed by enough replicas: not acknowledged, yet it is the
-        // state every instance reads now, so it is enforced and subscribers are told.
-        if (e instanceof UnconfirmedWriteError && isChangeResult(e.result)) await settle(e.result);
+        // A write that timed out or lost its connection may still have been applied: its outcome is
+        // unknown. Re-read the room and announce what is there, so no committed change goes unpushed;
+        // the caller still gets UNAVAILABLE and retries (every change is idempotent).
+        if (e instanceof UnavailableError) await announceCurrent(roomId);
         throw e;
       }
-      await settle(result);
+      if (hook !== undefined && ticket !== undefined) {
+        try {
+          await hook.after(roomId, result.room, change.kind === "removeMembers" ? change.userIds : [], ticket);
+        } catch (e) {
+          // The change is stored and marked; the enforcement sweep finishes it.
+          logger.warn("room change hook failed", { error: errorName(e), roomId, version: result.room.version });
+        }
+      }
+      if (result.changed) await publish(result.room, result.affected);
+      // A retry of a change whose first attempt's outcome was unknown changes nothing here, but the
+      // room may be newer than anything this instance announced: announce it now.
+      else if (isNewer(result.room)) await publish(result.room, null);
       return result.room;
     },
   };
-}
-
-function isChangeResult(value: unknown): value is ChangeResult {
-  return typeof value === "object" && value !== null && "changed" in value && "room" in value && "affected" in value;
 }

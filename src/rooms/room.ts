@@ -20,6 +20,12 @@ export interface RoomState {
   readonly publishers: readonly Publisher[] | null;
   /** 0 for a room never changed; increases by one per change. */
   readonly version: number;
+  /**
+   * Random, chosen when the room is first stored and kept with it: state that reappears with another
+   * epoch (a Redis that lost its data) restarted its versions, so versions compare only within an epoch.
+   * `""` for a room never stored.
+   */
+  readonly epoch: string;
 }
 
 /** A change a game server makes to a room. */
@@ -38,9 +44,14 @@ export interface ChangeResult {
   readonly affected: readonly string[] | null;
 }
 
+/** A fresh room epoch: 64 random bits as hex. */
+export function newEpoch(randomBytes: (n: number) => Uint8Array): string {
+  return Buffer.from(randomBytes(8)).toString("hex");
+}
+
 /** The state of a room nobody has configured. */
 export function emptyRoom(roomId: string): RoomState {
-  return { roomId, access: RoomAccess.OPEN, members: [], publishers: null, version: 0 };
+  return { roomId, access: RoomAccess.OPEN, members: [], publishers: null, version: 0, epoch: "" };
 }
 
 /** Caps that keep one call and one room bounded. */

@@ -138,6 +138,10 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     clock,
     random,
     onMint: (kind) => metrics.tokenIssued(kind),
+    onStateLost: (roomId) => {
+      metrics.roomStateLost();
+      logger.error("room state lost: the shared store no longer has a room this instance knew (data loss?)", { roomId });
+    },
   });
   const hub = createRenewalHub({ issuer, bus, clock, logger, onPush: (r) => metrics.tokenPushed(r.reason, r.changeCommittedAtMs, clock.now()), maxSubscriptionsPerUser: config.maxSubscriptionsPerUser });
   const limiterBase = { durationSeconds: 60, prefix: config.redisPrefix, ...(backends.redis === undefined ? {} : { redis: backends.redis }) };

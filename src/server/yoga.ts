@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { NoSchemaIntrospectionCustomRule, type GraphQLError } from "graphql";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Viewer } from "../auth/authenticator.js";
 import { AuthenticationError, RateLimitedError } from "../errors/service-errors.js";
@@ -21,6 +22,31 @@ export interface ServerContext {
   /** Set for graphql-ws operations, authenticated at connection_init. */
   viewer?: Viewer | null;
 }
+
+const GRAPHIQL_QUERY = `# Alice joins room1. Put a JWT printed by \`npm start\` in the Headers tab below:
+#   { "authorization": "Bearer <JWT>" }
+mutation Join {
+  issueToken(roomId: "room1") { token canPublish streamIds expiresAt renewAt }
+}
+
+# Then run this in a second tab to watch her renewals (pushed over SSE):
+# subscription Renewals { tokenRenewed(roomId: "room1") { reason token { token canPublish streamIds } } }
+
+# A game server (Headers: {"x-api-key": "<service key>"}) gives her the mic:
+# mutation Grant { grantPublish(roomId: "room1", userId: "alice", streamIds: ["room1_alice"]) { version } }
+`;
+
+/** GraphiQL settings: an example to start from, and subscriptions over POST SSE (no CSRF header needed). */
+const GRAPHIQL = Object.freeze({
+  title: "ZEGO token service",
+  defaultQuery: GRAPHIQL_QUERY,
+  // Empty until the user pastes a credential: a placeholder would fail the schema introspection.
+  headers: "{}",
+  subscriptionsProtocol: "GRAPHQL_SSE" as const,
+  // Queries over GET need the CSRF header; GraphiQL sends it on every request.
+  additionalHeaders: { "x-graphql-yoga-csrf": "graphiql" },
+  favicon: "data:,",
+});
 
 /** Limits applied to every operation, over HTTP and WebSocket alike. */
 export const QUERY_LIMITS = Object.freeze({ maxDepth: 10, maxAliases: 15, maxTokens: 1000, maxDirectives: 10, maxCost: 5000 });
@@ -115,7 +141,9 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
     // CORS is answered in one place (src/server/cors.ts) for every path.
     cors: false,
     landingPage: false,
-    graphiql: !production,
+    // GraphiQL from the local package (no CDN, works offline); development only.
+    graphiql: production ? false : GRAPHIQL,
+    renderGraphiQL,
     batching: false,
     // The 64 KiB limit is enforced before Yoga reads anything (a POST needs a Content-Length; see
     // http-handler), so Yoga's streaming limiter would only add per-request work.

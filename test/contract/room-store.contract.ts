@@ -24,7 +24,15 @@ export function describeRoomStoreContract(name: string, harness: () => Promise<S
     });
 
     it("returns the empty state for an unknown room", async () => {
-      expect(await a.getRoom("c-unknown")).toEqual({ roomId: "c-unknown", access: "OPEN", members: [], publishers: null, version: 0 });
+      expect(await a.getRoom("c-unknown")).toEqual({ roomId: "c-unknown", access: "OPEN", members: [], publishers: null, version: 0, epoch: "" });
+    });
+
+    it("gives a room a random epoch when it is first stored, and keeps it", async () => {
+      const first = await a.applyChange("c-epoch", { kind: "addMembers", userIds: ["u1"] });
+      expect(first.room.epoch).toMatch(/^[0-9a-f]{16}$/);
+      const second = await b.applyChange("c-epoch", { kind: "addMembers", userIds: ["u2"] });
+      expect(second.room.epoch).toBe(first.room.epoch);
+      expect((await a.applyChange("c-epoch-2", { kind: "addMembers", userIds: ["u1"] })).room.epoch).not.toBe(first.room.epoch);
     });
 
     it("applies changes with a version bump each, visible to every instance; no-ops bump nothing", async () => {

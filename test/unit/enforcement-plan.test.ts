@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EMPTY_RECORD, planEnforcement, type EnforcementRecord } from "../../src/enforcement/plan.js";
 import type { RoomState } from "../../src/rooms/room.js";
 
-const room = (over: Partial<RoomState>): RoomState => ({ roomId: "r", access: "OPEN", members: [], publishers: null, version: 1, ...over });
+const room = (over: Partial<RoomState>): RoomState => ({ roomId: "r", access: "OPEN", members: [], publishers: null, version: 1, epoch: "e1", ...over });
 const rec = (over: Partial<EnforcementRecord>): EnforcementRecord => ({ ...EMPTY_RECORD, revision: 1, version: 0, ...over });
 const plan = (r: RoomState, record: EnforcementRecord, extra: { unknownStream?: "kick" | "none"; removedUsers?: string[] } = {}) =>
   planEnforcement({ room: r, record, defaultCanPublish: false, unknownStream: extra.unknownStream ?? "none", ...(extra.removedUsers === undefined ? {} : { removedUsers: extra.removedUsers }) });
