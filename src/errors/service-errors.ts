@@ -32,11 +32,13 @@ export class RateLimitedError extends Error {
 
 /**
  * A room change is stored on the Redis primary, but fewer replicas than `REDIS_WAIT_REPLICAS` confirmed
- * it in time, so a failover could still lose it: it is not acknowledged (UNAVAILABLE), and like any write
- * of unknown outcome the room is re-read and announced.
+ * it in time, so a failover could still lose it: it is not acknowledged (UNAVAILABLE). `result` is what
+ * the primary holds, so subscribers can still be told.
  */
-export class UnconfirmedWriteError extends UnavailableError {
-  constructor(message = "the change is not confirmed by enough Redis replicas; retry it") {
+export class UnconfirmedWriteError<T = unknown> extends UnavailableError {
+  readonly result: T;
+  constructor(result: T, message = "the change is not confirmed by enough Redis replicas; retry it") {
     super(message);
+    this.result = result;
   }
 }

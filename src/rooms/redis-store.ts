@@ -4,7 +4,7 @@ import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { hashTag } from "../redis/key-slot.js";
 import { applyChange } from "./policy.js";
 import { randomBytes } from "node:crypto";
-import { emptyRoom, newEpoch, type RoomState } from "./room.js";
+import { emptyRoom, newEpoch, type ChangeResult, type RoomState } from "./room.js";
 import { parseIssuedRecord, parseRoomState, serializeRoomState } from "./room-codec.js";
 import type { RoomStore } from "./store.js";
 
@@ -83,13 +83,13 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
    * Runs a one-key script; with waitReplicas, WAIT follows it in one pipeline on the same connection (on
    * a cluster, the room's primary), so it counts the replicas that have this very write.
    */
-  const replicated = async (script: string, key: string, ...args: string[]): Promise<boolean> => {
+  const replicated = async (result: ChangeResult, script: string, key: string, ...args: string[]): Promise<boolean> => {
     if (waitReplicas === 0) return (await redis.eval(script, 1, key, ...args)) === 1;
     const replies = await redis.pipeline().eval(script, 1, key, ...args).wait(waitReplicas, WAIT_TIMEOUT_MS).exec();
     const [[scriptError, ok] = [null, null], [waitError, acked] = [null, null]] = replies ?? [];
     if (scriptError !== null) throw scriptError;
     if (ok !== 1) return false;
-    if (waitError !== null || typeof acked !== "number" || acked < waitReplicas) throw new UnconfirmedWriteError();
+    if (waitError !== null || typeof acked !== "number" || acked < waitReplicas) throw new UnconfirmedWriteError(result);
     return true;
   };
 
@@ -113,8 +113,8 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
           // With waitReplicas, a no-op is acknowledged only once the replicas hold the state it saw: it may be
           // a retry of a change that was stored but not confirmed.
           const ok = result.changed
-            ? await replicated(CAS, roomKey(roomId), String(before.version), String(result.room.version), serializeRoomState(result.room))
-            : await replicated(TOUCH, roomKey(roomId), String(before.version));
+            ? await replicated(result, CAS, roomKey(roomId), String(before.version), String(result.room.version), serializeRoomState(result.room))
+            : await replicated(result, TOUCH, roomKey(roomId), String(before.version));
           if (ok) return result;
           await new Promise((r) => setTimeout(r, Math.floor(random() * Math.min(50, 2 + attempt))));
         }

@@ -1,5 +1,5 @@
 import type { EventBus } from "../events/bus.js";
-import { UnavailableError } from "../errors/service-errors.js";
+import { UnavailableError, UnconfirmedWriteError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { assertRoomId } from "../token/index.js";
 import type { ChangeResult, RoomState } from "./room.js";
@@ -67,29 +67,39 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
       const { roomId, change } = validateChange(rawRoomId, raw);
       const hook = options.hook;
       const ticket = hook === undefined ? undefined : await hook.before(roomId);
+      const settle = async (result: ChangeResult) => {
+        if (hook !== undefined && ticket !== undefined) {
+          try {
+            await hook.after(roomId, result.room, change.kind === "removeMembers" ? change.userIds : [], ticket);
+          } catch (e) {
+            // The change is stored and marked; the enforcement sweep finishes it.
+            logger.warn("room change hook failed", { error: errorName(e), roomId, version: result.room.version });
+          }
+        }
+        if (result.changed) await publish(result.room, result.affected);
+        // A retry of a change whose first attempt's outcome was unknown changes nothing here, but the
+        // room may be newer than anything this instance announced: announce it now.
+        else if (isNewer(result.room)) await publish(result.room, null);
+      };
       let result: ChangeResult;
       try {
         result = await store.applyChange(roomId, change);
       } catch (e) {
+        // Stored on the primary but not confirmed by enough replicas: not acknowledged, yet it is the
+        // state every instance reads now, so it is enforced and subscribers are told.
+        if (e instanceof UnconfirmedWriteError && isChangeResult(e.result)) await settle(e.result);
         // A write that timed out or lost its connection may still have been applied: its outcome is
         // unknown. Re-read the room and announce what is there, so no committed change goes unpushed;
         // the caller still gets UNAVAILABLE and retries (every change is idempotent).
-        if (e instanceof UnavailableError) await announceCurrent(roomId);
+        else if (e instanceof UnavailableError) await announceCurrent(roomId);
         throw e;
       }
-      if (hook !== undefined && ticket !== undefined) {
-        try {
-          await hook.after(roomId, result.room, change.kind === "removeMembers" ? change.userIds : [], ticket);
-        } catch (e) {
-          // The change is stored and marked; the enforcement sweep finishes it.
-          logger.warn("room change hook failed", { error: errorName(e), roomId, version: result.room.version });
-        }
-      }
-      if (result.changed) await publish(result.room, result.affected);
-      // A retry of a change whose first attempt's outcome was unknown changes nothing here, but the
-      // room may be newer than anything this instance announced: announce it now.
-      else if (isNewer(result.room)) await publish(result.room, null);
+      await settle(result);
       return result.room;
     },
   };
+}
+
+function isChangeResult(value: unknown): value is ChangeResult {
+  return typeof value === "object" && value !== null && "changed" in value && "room" in value && "affected" in value;
 }

@@ -100,10 +100,12 @@ describe("enforcement against a fake ZEGO server (memory mode)", () => {
     expect((await postZegoCallback(t.server.url, CALLBACK_SECRET, event, { signature: "0".repeat(40) })).status).toBe(401);
     expect((await postZegoCallback(t.server.url, CALLBACK_SECRET, event, { nowMs: Date.now() - 11 * 60 * 1000 })).status).toBe(401);
     expect(await view(roomId)).toMatchObject({ liveStreams: [], bannedStreamIds: [] });
-    const ok = await postZegoCallback(t.server.url, CALLBACK_SECRET, event, { nonce: "replay-1", form: true });
+    // A replay repeats the signed timestamp and nonce: pin the clock so both posts carry the same second.
+    const at = Date.now();
+    const ok = await postZegoCallback(t.server.url, CALLBACK_SECRET, event, { nonce: "replay-1", form: true, nowMs: at });
     expect(ok).toEqual({ status: 200, body: { code: 0, message: "ok" } });
     const close = streamEvent("close", roomId, "mallory", "x-forged-s", Date.now() + 1);
-    expect(await postZegoCallback(t.server.url, CALLBACK_SECRET, close, { nonce: "replay-1" })).toMatchObject({ status: 401, body: { code: "REPLAYED" } });
+    expect(await postZegoCallback(t.server.url, CALLBACK_SECRET, close, { nonce: "replay-1", nowMs: at })).toMatchObject({ status: 401, body: { code: "REPLAYED" } });
     expect((await view(roomId)).liveStreams).toMatchObject([{ streamId: "x-forged-s", userId: "mallory" }]);
     expect((await fetch(`${t.server.url}/zego/callback`)).status).toBe(405);
   });
