@@ -25,6 +25,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const listOf = (user: string, n: number) => [{ userId: user, streamIds: [`s${n}`] }];
 const indexOf = (streamIds: readonly string[] | null) => (streamIds === null || streamIds.length === 0 ? -1 : Number(streamIds[0]!.slice(1)));
 
+/** Adds what the test saw to a failed wait's message. */
+async function explained(wait: Promise<void>, detail: () => string): Promise<void> {
+  try {
+    await wait;
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)} (${detail()})`);
+  }
+}
+
 /** A loop of setPublishers on `server`, each naming a fresh stream `s<n>`, one at a time. */
 function changeLoop(server: TestServer, roomId: string, user: string, pauseMs: number) {
   const acks: Ack[] = [];
@@ -130,7 +139,7 @@ export async function acknowledgedSurvive(target: FailoverTarget, roomId: string
     const user = "bob";
     const follower = await watcher(b, roomId, user);
     const loop = changeLoop(a, roomId, user, 0);
-    await eventually(() => loop.acks.length >= 20, 10_000, "acknowledged changes");
+    await explained(eventually(() => loop.acks.length >= 20, 15_000, "acknowledged changes"), () => `failures: ${loop.failures.slice(-5).join(",")} of ${loop.failures.length}`);
     const killed = await target.killPrimaryOf(roomId);
     const attempted = loop.inFlight();
     await loop.stop();
@@ -154,11 +163,19 @@ export async function acknowledgedSurvive(target: FailoverTarget, roomId: string
     // The promoted primary has no replica now: a change is stored and pushed, but not acknowledged.
     const unconfirmed = await a.gql(SET_PUBLISHERS, { roomId, publishers: listOf(user, 100_000) }, "service");
     expect(unconfirmed.errors?.[0]?.extensions?.code).toBe("UNAVAILABLE");
-    await eventually(() => follower.current() === 100_000, 5000, "the unconfirmed change to be pushed");
+    await eventually(() => follower.current() === 100_000, 10_000, "the unconfirmed change to be pushed");
 
     await killed.restart();
-    await eventually(async () => (await a.gql(SET_PUBLISHERS, { roomId, publishers: listOf(user, 100_001) }, "service")).errors === undefined, 10_000, "a confirmed change");
-    await eventually(() => follower.current() === 100_001, 5000, "the confirmed change to be pushed");
+    let last = "";
+    await explained(
+      eventually(async () => {
+        const res = await a.gql(SET_PUBLISHERS, { roomId, publishers: listOf(user, 100_001) }, "service");
+        last = res.errors?.[0]?.extensions?.code ?? "";
+        return res.errors === undefined;
+      }, 15_000, "a confirmed change"),
+      () => `last error: ${last}`,
+    );
+    await eventually(() => follower.current() === 100_001, 10_000, "the confirmed change to be pushed");
     await follower.stop();
   } finally {
     await Promise.all([a.stop(), b.stop()]);
