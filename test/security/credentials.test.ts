@@ -55,19 +55,19 @@ describe("credentials bound every stream and token", () => {
     const clock = createManualClock(Date.now());
     t = await startTestServer({ clock });
     const stream = await sse(t.url, await t.jwt("alice", 300), "sse-exp");
-    await expect.poll(() => stream.events.length).toBe(1);
+    await expect.poll(() => stream.events.length, { timeout: 5000 }).toBe(1);
     expect(JSON.parse(stream.events[0]!.data).data.tokenRenewed.reason).toBe("INITIAL");
     clock.advance(299_000);
     await nextTick();
     const before = stream.events.length;
     clock.advance(1_000);
-    await expect.poll(() => stream.ended).toBe(true);
+    await expect.poll(() => stream.ended, { timeout: 5000 }).toBe(true);
     const after = stream.events.slice(before).filter((e) => e.data !== "").map((e) => JSON.parse(e.data) as RenewedResult);
     expect(after.at(-1)?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(after.filter((r) => r.data?.tokenRenewed !== undefined)).toEqual([]);
     // A grant after the expiry reaches no one and mints nothing.
     await t.gql(GRANT, { roomId: "sse-exp", userId: "alice" }, "service");
-    await expect.poll(() => t!.server.hub.stats().subscriptions).toBe(0);
+    await expect.poll(() => t!.server.hub.stats().subscriptions, { timeout: 5000 }).toBe(0);
   });
 
   it("a token never outlives the caller's JWT (but lives at least the minimum TTL)", async () => {
