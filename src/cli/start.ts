@@ -60,11 +60,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   if (config.dev !== undefined) logger.warn("development mode: generated credentials, do not use in production");
   const server = await createTokenServer({ config, logger });
-  await server.start();
-  logger.info("listening", { url: server.url, backend: server.backends.kind, production: config.production });
-  const banner = await devBanner(config, server.url);
-  if (banner !== "") console.log(banner);
-
+  // Handlers first: a process manager may send SIGTERM as soon as the port is open.
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -88,6 +84,10 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  await server.start();
+  logger.info("listening", { url: server.url, backend: server.backends.kind, production: config.production });
+  const banner = await devBanner(config, server.url);
+  if (banner !== "") console.log(banner);
 }
 
 main().catch((e: unknown) => {
