@@ -149,11 +149,13 @@ export async function acknowledgedSurvive(target: FailoverTarget, roomId: string
 
     type RoomData = { room: { version: number; publishers: Array<{ userId: string; streamIds: string[] | null }> } };
     let room: RoomData["room"] | undefined;
-    await eventually(async () => {
+    let lastError = "";
+    await explained(eventually(async () => {
       const res = await b.gql<RoomData>(ROOM, { roomId }, "service");
       room = res.data?.room;
+      lastError = JSON.stringify(res.errors ?? null);
       return room !== undefined;
-    }, 10_000, "the room to be readable after the promotion");
+    }, 10_000, "the room to be readable after the promotion"), () => `last answer: ${lastError}`);
     // The last acknowledged change is there; at most the one in flight at the kill came after it.
     expect(room!.version).toBeGreaterThanOrEqual(lastAcked.version);
     expect(room!.version).toBeLessThanOrEqual(lastAcked.version + 1);
