@@ -186,3 +186,19 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** A GraphQL error as clients receive it. */
+export interface ReceivedError {
+  message: string;
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * The first error a subscription reports, whether the server sends it as a result (`next`) or ends the
+ * subscription with it (graphql-ws `error`); `undefined` when its first result has none.
+ */
+export async function firstError(sub: SubscriptionQueue<{ errors?: ReadonlyArray<ReceivedError> | undefined }>): Promise<ReceivedError | undefined> {
+  const first = await Promise.race([sub.next(), sub.done.then((d) => ({ ended: d }))]);
+  if ("ended" in first) return (first.ended.error as ReadonlyArray<ReceivedError> | undefined)?.[0];
+  return first.errors?.[0];
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, subscribe, TEST_SECRETS, type TestServer } from "../helpers/server.js";
+import { firstError, startTestServer, subscribe, TEST_SECRETS, type TestServer } from "../helpers/server.js";
 import { ISSUE, RENEWED, type RenewedResult } from "../service/ops.js";
 
 const ALLOWED = "https://game.example";
@@ -147,12 +147,7 @@ describe("one HTTP behaviour, whatever the path", () => {
       const first = subscribe<RenewedResult>(client, RENEWED, { roomId: "ws-http-1" });
       await first.next();
       const second = subscribe<RenewedResult>(client, RENEWED, { roomId: "ws-http-2" });
-      const got = await Promise.race([second.next(), second.done.then((d) => ({ done: d }))]);
-      const error =
-        "errors" in (got as object)
-          ? (got as RenewedResult).errors?.[0]
-          : (got as { done: { error?: Array<{ extensions?: Record<string, unknown> }> } }).done.error?.[0];
-      const extensions = (error?.extensions ?? {}) as Record<string, unknown>;
+      const extensions = (await firstError(second))?.extensions ?? {};
       expect(extensions["code"]).toBe("RATE_LIMITED");
       expect(extensions["http"]).toBeUndefined();
     } finally {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../../src/clock/clock.js";
-import { startTestServer, subscribe, type TestServer } from "../helpers/server.js";
+import { firstError, startTestServer, subscribe, type TestServer } from "../helpers/server.js";
 import { GRANT, ISSUE, RENEWED, type RenewedResult, type TokenShape } from "../service/ops.js";
 
 let t: TestServer | undefined;
@@ -94,12 +94,7 @@ describe("credentials bound every stream and token", () => {
     const subs = [1, 2, 3].map((i) => subscribe<RenewedResult>(client, RENEWED, { roomId: `lim-${i}` }));
     for (const s of subs) expect((await s.next()).data!.tokenRenewed.reason).toBe("INITIAL");
     const refused = subscribe<RenewedResult>(client, RENEWED, { roomId: "lim-4" });
-    const first = await Promise.race([refused.next(), refused.done.then((d) => ({ done: d }))]);
-    const code =
-      "errors" in (first as object)
-        ? (first as RenewedResult).errors?.[0]?.extensions?.code
-        : (first as { done: { error?: Array<{ extensions?: { code?: string } }> } }).done.error?.[0]?.extensions?.code;
-    expect(code).toBe("RATE_LIMITED");
+    expect((await firstError(refused))?.extensions?.["code"]).toBe("RATE_LIMITED");
     expect((await t.gql(ISSUE, { roomId: "lim-1" }, "alice")).errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
     // Pushes the server starts still flow to the user who is over the limit.
     await t.gql(GRANT, { roomId: "lim-1", userId: "alice" }, "service");
@@ -113,12 +108,8 @@ describe("credentials bound every stream and token", () => {
     await a.next();
     await b.next();
     const c = subscribe<RenewedResult>(await t.ws("alice"), RENEWED, { roomId: "cap-3" });
-    const first = await Promise.race([c.next(), c.done.then((d) => ({ done: d }))]);
-    const err =
-      "errors" in (first as object)
-        ? (first as RenewedResult).errors?.[0]
-        : (first as { done: { error?: Array<{ message: string; extensions?: { code?: string } }> } }).done.error?.[0];
-    expect(err?.extensions?.code).toBe("RATE_LIMITED");
+    const err = await firstError(c);
+    expect(err?.extensions?.["code"]).toBe("RATE_LIMITED");
     expect(err?.message).toMatch(/at most 2 live subscriptions/);
     // Bob is not affected, and ending one of Alice's frees a slot.
     const bob = subscribe<RenewedResult>(await t.ws("bob"), RENEWED, { roomId: "cap-1" });
