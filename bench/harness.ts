@@ -87,8 +87,8 @@ export interface LineProcess {
 }
 
 /** Starts a TypeScript entry that reports JSON lines on stdout. */
-export function startLines(entry: string, env: Record<string, string>): LineProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", entry], {
+export function startLines(entry: string, env: Record<string, string>, nodeArgs: string[] = []): LineProcess {
+  const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
     cwd: ROOT,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
     stdio: ["pipe", "pipe", "inherit"],
@@ -123,6 +123,20 @@ export function startLines(entry: string, env: Record<string, string>): LineProc
       clearTimeout(timer);
     },
   };
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+export async function cpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const { readFile } = await import("node:fs/promises");
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Reads one sample of a Prometheus metric from `/metrics`. */

@@ -2,6 +2,8 @@
 // one tokenRenewed subscription each, and reports on stdout as JSON lines:
 //   {"type":"connected","ms":N}           once every subscriber has its first token
 //   {"type":"push","user":U,"at":MS,"reason":R,"canPublish":B}   for every later push (when PUSHES=1)
+//   {"type":"turn","canPublish":B,"count":N,"last":MS}   when PUSHES=turns, once all N subscribers got a
+//                                      push with that right since the previous such line (a turn change)
 // It stays connected until stdin closes or SIGTERM.
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
@@ -14,6 +16,7 @@ const count = Number(env["SUBSCRIBERS"]);
 const offset = Number(env["USER_OFFSET"] ?? "0");
 const roomOf = (i: number) => env["ROOM"] ?? `bench-room-${i % 100}`;
 const reportPushes = env["PUSHES"] === "1";
+const reportTurns = env["PUSHES"] === "turns";
 const secret = env["AUTH_JWT_SECRET"] ?? "";
 const batch = 200;
 
@@ -21,8 +24,28 @@ const clients: Client[] = [];
 const started = Date.now();
 let ready = 0;
 
+// Push lines are written in batches (one write per turn of the event loop): a write per push would cost
+// the client more than receiving it and delay the timestamps of the pushes behind it.
+let queued = "";
 function out(line: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  if (queued === "") setImmediate(flush);
+  queued += `${JSON.stringify(line)}\n`;
+}
+function flush(): void {
+  const text = queued;
+  queued = "";
+  process.stdout.write(text);
+}
+
+// Turn mode: count pushes per right and report once per complete turn, so that reporting costs nothing
+// while pushes arrive (the timestamps are what the benchmark measures).
+const turn = { canPublish: true, count: 0, last: 0 };
+function turnPush(canPublish: boolean): void {
+  const at = Date.now();
+  if (canPublish !== turn.canPublish) Object.assign(turn, { canPublish, count: 0, last: 0 });
+  turn.count++;
+  turn.last = at;
+  if (turn.count === count) out({ type: "turn", canPublish, count, last: at });
 }
 
 async function open(i: number): Promise<void> {
@@ -42,6 +65,8 @@ async function open(i: number): Promise<void> {
             resolve();
           } else if (reportPushes && data !== undefined) {
             out({ type: "push", user, at: Date.now(), reason: data.reason, canPublish: data.token.canPublish });
+          } else if (reportTurns && data !== undefined) {
+            turnPush(data.token.canPublish);
           }
         },
         error: (e) => reject(e instanceof Error ? e : new Error(JSON.stringify(e))),

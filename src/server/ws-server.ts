@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from "node:http";
+import type { Socket } from "node:net";
 import { randomUUID } from "node:crypto";
 import type { ExecutionArgs, GraphQLFormattedError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
@@ -146,6 +147,26 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
       options.logger.warn("websocket error", { error: e.name, code: e.code ?? "unknown" });
       if (socket.readyState === socket.OPEN) socket.close(CLOSE.INTERNAL_ERROR, "Internal server error");
     });
+  });
+  // A room change makes hundreds of subscriptions push in the same turn of the event loop. Sockets are
+  // corked at their first write of a turn and uncorked together after it, so the pushes are computed
+  // back to back and then written in one burst (one syscall per socket, as before), instead of
+  // alternating minting with system calls that wake the readers and compete for the CPU.
+  const corked: Socket[] = [];
+  const flush = () => {
+    for (const raw of corked.splice(0)) raw.uncork();
+  };
+  wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
+    const raw = request.socket;
+    const send = socket.send.bind(socket);
+    socket.send = ((data: unknown, ...rest: unknown[]) => {
+      if (raw.writableCorked === 0 && !raw.destroyed) {
+        if (corked.length === 0) setImmediate(flush);
+        raw.cork();
+        corked.push(raw);
+      }
+      return (send as (...args: unknown[]) => void)(data, ...rest);
+    }) as WebSocket["send"];
   });
   wss.removeAllListeners("error");
   wss.on("error", (e: Error) => options.logger.error("websocket server error", { error: e.name }));
