@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../test/helpers/redis.js";
 
@@ -35,8 +36,11 @@ export async function startProcess(entry: string, env: Record<string, string>, n
     stdio: ["ignore", "pipe", "inherit"],
   });
   let ready = false;
+  // BENCH_SERVER_STDOUT=<file> keeps what the servers print (e.g. with --trace-gc) for diagnosis.
+  const keep = process.env["BENCH_SERVER_STDOUT"];
   proc.stdout?.on("data", (d: Buffer) => {
     if (d.toString().includes("READY")) ready = true;
+    if (keep !== undefined) appendFileSync(keep, d);
   });
   const url = `http://127.0.0.1:${port}`;
   const end = Date.now() + 30_000;
