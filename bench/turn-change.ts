@@ -90,14 +90,18 @@ const summary = (xs: readonly number[]) => {
   return { p50: percentile(sorted, 50), max: sorted.at(-1) ?? Number.NaN };
 };
 
-const memory = await startProcess("src/cli/start.ts", { ...BENCH_ENV, ...LIMITS }, profile);
-let memoryTurns: number[];
-try {
-  memoryTurns = await measure([memory], "turn-memory");
-} finally {
-  await memory.stop();
+// BENCH_TURN_ONLY=memory|redis runs one set-up alone (for profiling).
+const only = env["BENCH_TURN_ONLY"];
+let memoryTurns: number[] = [];
+if (only !== "redis") {
+  const memory = await startProcess("src/cli/start.ts", { ...BENCH_ENV, ...LIMITS }, profile);
+  try {
+    memoryTurns = await measure([memory], "turn-memory");
+  } finally {
+    await memory.stop();
+  }
 }
-if (env["BENCH_TURN_MEMORY_ONLY"] === "1") {
+if (only === "memory") {
   console.log(`one instance, memory: ${memoryTurns.join(", ")} ms; CPU µs per push: ${JSON.stringify(cpu)}`);
   process.exit(0);
 }
@@ -109,11 +113,14 @@ try {
   const a = await startProcess("src/cli/start.ts", redisEnv, profile);
   try {
     oneRedis = await measure([a], "turn-one");
-    const b = await startProcess("src/cli/start.ts", redisEnv, profile);
-    try {
-      twoRedis = await measure([a, b], "turn-two");
-    } finally {
-      await b.stop();
+    twoRedis = [];
+    if (only !== "redis") {
+      const b = await startProcess("src/cli/start.ts", redisEnv, profile);
+      try {
+        twoRedis = await measure([a, b], "turn-two");
+      } finally {
+        await b.stop();
+      }
     }
   } finally {
     await a.stop();
@@ -122,6 +129,10 @@ try {
   await redis.stop();
 }
 
+if (only === "redis") {
+  console.log(`one instance, Redis: ${oneRedis.join(", ")} ms; CPU µs per push: ${JSON.stringify(cpu)}`);
+  process.exit(0);
+}
 const rows = [
   ["one instance, memory", memoryTurns, "turn-memory"],
   ["one instance, Redis", oneRedis, "turn-one"],

@@ -44,6 +44,9 @@ export function nodeOptions(name: string, offlineQueue: boolean): RedisOptions {
     autoResubscribe: true,
     retryStrategy: (times) => Math.min(50 * times, 1000),
     connectionName: name,
+    // Commands issued in the same turn of the event loop (a turn change records hundreds of issued
+    // tokens at once) leave in one write and are parsed from one read.
+    enableAutoPipelining: !offlineQueue,
     // A SUBSCRIBE issued while a subscriber connection is (re)connecting is written during the handshake,
     // which makes the ready check's INFO fail and drops the connection; subscribers skip the check.
     ...(offlineQueue ? { enableReadyCheck: false, disableClientInfo: true } : {}),
