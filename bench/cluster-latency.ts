@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, machineLine, percentile, startLines, startProcess, type BenchProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, machineLine, percentile, startLines, startProcess, type BenchProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 
 const env = readProcessEnv();
@@ -93,7 +93,7 @@ interface Backend {
 
 async function setUp(name: string, backendEnv: Record<string, string>, ports: readonly number[]): Promise<Backend> {
   const serverEnv = { ...BENCH_ENV, ...backendEnv, TOKEN_TTL_SECONDS: "3600" };
-  const launch = () => startProcess("src/cli/start.ts", serverEnv);
+  const launch = () => startProcess(SERVICE_ENTRY, serverEnv);
   const [a, b, c] = await Promise.all([launch(), launch(), launch()]);
   const subs = startLines("bench/clients/subscribers.ts", { ...BENCH_ENV, WS_URLS: `${b.url.replace(/^http/, "ws")}/graphql`, SUBSCRIBERS: String(users), USER_OFFSET: "0", PUSHES: "1" });
   // Users in the same rooms on C whose privileges never change: C receives every event and pushes nothing.

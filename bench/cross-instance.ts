@@ -4,7 +4,7 @@
 // has the new token. Subscribers live in a separate client process; this process sends the mutations.
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, machineLine, percentile, startLines, startProcess, type LineProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, machineLine, percentile, startLines, startProcess, type LineProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 
 const env = readProcessEnv();
@@ -38,7 +38,7 @@ function pushIndex(client: LineProcess, from: number, user: string, canPublish: 
 
 const redis = await startRedis();
 const redisEnv = { ...BENCH_ENV, REDIS_URL: redis.url, TOKEN_TTL_SECONDS: "3600" };
-const [a, b] = await Promise.all([startProcess("src/cli/start.ts", redisEnv), startProcess("src/cli/start.ts", redisEnv)]);
+const [a, b] = await Promise.all([startProcess(SERVICE_ENTRY, redisEnv), startProcess(SERVICE_ENTRY, redisEnv)]);
 const wsA = `${a.url.replace(/^http/, "ws")}/graphql`;
 const wsB = `${b.url.replace(/^http/, "ws")}/graphql`;
 const clients: LineProcess[] = [];

@@ -6,7 +6,7 @@
 import { readProcessEnv } from "../src/config/env.js";
 import { startFakeZego } from "../test/helpers/fake-zego.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, machineLine, percentile, startProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, machineLine, percentile, startProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 
 const env = readProcessEnv();
@@ -33,7 +33,7 @@ console.log("| mode | revokes/s | revokes | p50 ms | p99 ms | max ms | ZEGO call
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 try {
   for (const mode of ["memory", "redis"] as const) {
-    const server = await startProcess("src/cli/start.ts", {
+    const server = await startProcess(SERVICE_ENTRY, {
       ...BENCH_ENV,
       ZEGO_ENFORCE: "on",
       ZEGO_SERVER_API_URL: fake.url,

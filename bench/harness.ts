@@ -6,6 +6,23 @@ import { freePort } from "../test/helpers/redis.js";
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
+/**
+ * The service's entry as it ships: the compiled `dist/cli/start.js` (what `zego-token-service` runs),
+ * built once per benchmark process by {@link buildService}. Benchmarking the TypeScript sources through
+ * tsx would add its transform's runtime helpers (e.g. a `__name` call per closure created).
+ */
+export const SERVICE_ENTRY = "dist/cli/start.js";
+
+let built: Promise<void> | undefined;
+/** Builds the service (`npm run build`) once; benchmarks call it before starting instances. */
+export function buildService(): Promise<void> {
+  built ??= new Promise<void>((resolve, reject) => {
+    const child = spawn("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`npm run build exited with ${code}`))));
+  });
+  return built;
+}
+
 /** Credentials the benchmark servers run with. */
 export const BENCH_ENV = {
   NODE_ENV: "production",
@@ -29,6 +46,7 @@ export interface BenchProcess {
 
 /** Starts an entry (tsx) with env and PORT, and waits until `/healthz` (or READY on stdout) answers. */
 export async function startProcess(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchProcess> {
+  if (entry === SERVICE_ENTRY) await buildService();
   const port = await freePort();
   const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
     cwd: ROOT,

@@ -3,7 +3,7 @@
 import autocannon from "autocannon";
 import { signUserJwt } from "../src/auth/dev-jwt.js";
 import { readProcessEnv } from "../src/config/env.js";
-import { BENCH_ENV, machineLine, startProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, machineLine, startProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 
 const env = readProcessEnv();
@@ -36,7 +36,7 @@ async function run(url: string, jwt: string, rate?: number): Promise<Row & { non
 async function main(): Promise<void> {
   const jwt = await signUserJwt({ secret: BENCH_ENV.AUTH_JWT_SECRET, userId: "bench_user", ttlSeconds: 3600, nowMs: Date.now() });
   const profile = env["BENCH_CPU_PROFILE"] === "1" ? ["--cpu-prof", "--cpu-prof-dir=/tmp/zts-prof"] : [];
-  const service = await startProcess("src/cli/start.ts", { ...BENCH_ENV }, profile);
+  const service = await startProcess(SERVICE_ENTRY, { ...BENCH_ENV }, profile);
   const bare = await startProcess("bench/servers/bare.ts", { ...BENCH_ENV });
   const naive = await startProcess("bench/servers/bare.ts", { ...BENCH_ENV, BARE_RAW_KEY: "1" });
   try {

@@ -1,14 +1,14 @@
 // Benchmark 3: N concurrent graphql-ws tokenRenewed subscriptions on one instance, with the clients in
 // two other processes. Reports server RSS and heap per subscription and the time to connect them all.
 import { readProcessEnv } from "../src/config/env.js";
-import { BENCH_ENV, machineLine, scrape, startLines, startProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, machineLine, scrape, startLines, startProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 
 const env = readProcessEnv();
 const total = sizeFromEnv(env, "BENCH_SUBSCRIPTIONS", 10_000);
 const clientProcesses = 2;
 
-const service = await startProcess("src/cli/start.ts", { ...BENCH_ENV, TOKEN_TTL_SECONDS: "3600" });
+const service = await startProcess(SERVICE_ENTRY, { ...BENCH_ENV, TOKEN_TTL_SECONDS: "3600" });
 try {
   const wsUrl = `${service.url.replace(/^http/, "ws")}/graphql`;
   // A few subscriptions first, so the baseline includes warmed-up code and caches.
