@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import { readProcessEnv } from "../src/config/env.js";
 import { buildPrivilegePayload, decodeToken04, encodeToken04 } from "../src/index.js";
 import { fmt, interleavedOpsPerSecond, sizeFromEnv } from "./measure.js";
+import { report } from "./report.js";
 
 const env = readProcessEnv();
 const iterations = sizeFromEnv(env, "BENCH_CODEC_ITERATIONS", 50_000);
@@ -48,4 +49,7 @@ console.log(`# codec benchmark: node ${process.version}, ${cpus()[0]?.model ?? "
 console.log("| operation | tokens/s | ratio to floor |");
 console.log("|---|---:|---:|");
 for (const [name, rate] of rows) console.log(`| ${name} | ${fmt(rate)} | ${(rate / floor).toFixed(2)} |`);
-console.log(`\nencode/floor = ${(encode / floor).toFixed(2)} (goal >= 0.85)`);
+console.log("");
+report("codec", { floorPerSecond: floor, encodePerSecond: encode, encodeToFloor: encode / floor, plaintextBytes: plaintextLength }, [
+  { name: "encodeToken04 / AES-GCM floor", kind: "min", bound: 0.85, value: encode / floor },
+]);

@@ -1,21 +1,20 @@
-// Benchmark 4: two instances and one Redis. (a) grantPublish/revokePublish at a fixed rate on A with the
-// subscribers on B: latency from the mutation's response to the push's arrival. (b) a turn change
-// (setPublishers) in a room of N subscribed users spread over both instances: time until the last user
-// has the new token. Subscribers live in a separate client process; this process sends the mutations.
+// Benchmark 4: two instances and one Redis. grantPublish/revokePublish at a fixed rate on A with the
+// subscribers on B: latency from the mutation's response to the push's arrival. (Turn changes in a large
+// room: bench/turn-change.ts.) Subscribers live in a separate client process; this process sends the
+// mutations.
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { BENCH_ENV, SERVICE_ENTRY, machineLine, percentile, startLines, startProcess, type LineProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
+import { report } from "./report.js";
 
 const env = readProcessEnv();
 const mutations = sizeFromEnv(env, "BENCH_MUTATIONS", 1000);
 const rate = sizeFromEnv(env, "BENCH_MUTATION_RATE", 500);
-const roomSize = sizeFromEnv(env, "BENCH_ROOM_SIZE", 1000);
 const users = 100;
 
 const GRANT = "mutation($r: String!, $u: String!) { grantPublish(roomId: $r, userId: $u) { version } }";
 const REVOKE = "mutation($r: String!, $u: String!) { revokePublish(roomId: $r, userId: $u) { version } }";
-const SET = "mutation($r: String!, $p: [PublisherInput!]!) { setPublishers(roomId: $r, publishers: $p) { version } }";
 
 async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${url}/graphql`, {
@@ -39,7 +38,6 @@ function pushIndex(client: LineProcess, from: number, user: string, canPublish: 
 const redis = await startRedis();
 const redisEnv = { ...BENCH_ENV, REDIS_URL: redis.url, TOKEN_TTL_SECONDS: "3600" };
 const [a, b] = await Promise.all([startProcess(SERVICE_ENTRY, redisEnv), startProcess(SERVICE_ENTRY, redisEnv)]);
-const wsA = `${a.url.replace(/^http/, "ws")}/graphql`;
 const wsB = `${b.url.replace(/^http/, "ws")}/graphql`;
 const clients: LineProcess[] = [];
 try {
@@ -86,35 +84,6 @@ try {
   const achieved = mutations / ((performance.now() - start) / 1000);
   latencies.sort((x, y) => x - y);
 
-  // (b) A room of roomSize users, half on each instance; one setPublishers gives all of them the mic.
-  const half = Math.ceil(roomSize / 2);
-  const room = "bench-turn";
-  const onA = startLines("bench/clients/subscribers.ts", { ...BENCH_ENV, WS_URLS: wsA, SUBSCRIBERS: String(half), USER_OFFSET: "10000", ROOM: room, PUSHES: "1" });
-  const onB = startLines("bench/clients/subscribers.ts", { ...BENCH_ENV, WS_URLS: wsB, SUBSCRIBERS: String(half), USER_OFFSET: String(10000 + half), ROOM: room, PUSHES: "1" });
-  clients.push(onA, onB);
-  await Promise.all([onA.waitFor("connected"), onB.waitFor("connected")]);
-  const everyone = Array.from({ length: half * 2 }, (_, i) => ({ userId: `u${10000 + i}` }));
-  const turns: number[] = [];
-  for (const [publishers, want] of [[everyone, true], [[], false], [everyone, true]] as const) {
-    const fromA = onA.lines.length;
-    const fromB = onB.lines.length;
-    const sent = Date.now();
-    await gql(b.url, SET, { r: room, p: publishers });
-    const end = Date.now() + 10_000;
-    for (;;) {
-      const got = [...onA.lines.slice(fromA), ...onB.lines.slice(fromB)].filter((l) => l["type"] === "push" && l["canPublish"] === want);
-      if (got.length >= half * 2) {
-        turns.push(Math.max(...got.map((l) => Number(l["at"]))) - sent);
-        break;
-      }
-      if (Date.now() > end) {
-        turns.push(Number.NaN);
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  }
-
   console.log(`# cross-instance pushes: ${await machineLine()}`);
   console.log(`# two instances (separate processes) + one redis-server; subscribers in separate client processes`);
   console.log("| measure | value |");
@@ -122,8 +91,11 @@ try {
   console.log(`| grant/revoke on A, subscribers on B: mutations, achieved rate | ${mutations}, ${achieved.toFixed(0)}/s |`);
   console.log(`| response -> push latency p50 / p99 / max | ${percentile(latencies, 50)} / ${percentile(latencies, 99)} / ${latencies.at(-1)} ms |`);
   console.log(`| pushes not seen within 2 s | ${lost} |`);
-  console.log(`| turn change, ${half * 2} users over 2 instances: send -> last user has the new token (3 turns) | ${turns.join(" / ")} ms |`);
-  console.log(`\ncross-instance p99 = ${percentile(latencies, 99)} ms (goal <= 20 ms); turn change worst = ${Math.max(...turns)} ms (goal <= 250 ms)`);
+  console.log("");
+  report("cross-instance", { mutations, achievedPerSecond: achieved, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.at(-1) ?? Number.NaN, lost }, [
+    { name: "response -> push latency p99, subscribers on another instance (ms)", kind: "max", bound: 20, value: percentile(latencies, 99) },
+    { name: "pushes not seen within 2 s", kind: "max", bound: 0, value: lost },
+  ]);
 } finally {
   await Promise.all(clients.map((c) => c.stop()));
   await Promise.all([a.stop(), b.stop()]);

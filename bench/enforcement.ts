@@ -8,6 +8,7 @@ import { startFakeZego } from "../test/helpers/fake-zego.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { BENCH_ENV, SERVICE_ENTRY, machineLine, percentile, startProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
+import { report } from "./report.js";
 
 const env = readProcessEnv();
 const seconds = sizeFromEnv(env, "BENCH_ENFORCE_SECONDS", 10);
@@ -27,6 +28,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
 }
 
 console.log(await machineLine());
+const results: Array<{ mode: string; rate: number; p99: number; lost: number }> = [];
 const fake = await startFakeZego({ appId: Number(BENCH_ENV.ZEGO_APP_ID), serverSecret: BENCH_ENV.ZEGO_SERVER_SECRET });
 const redis = await startRedis();
 console.log("| mode | revokes/s | revokes | p50 ms | p99 ms | max ms | ZEGO calls | streams per call | rate-limited answers |");
@@ -77,6 +79,7 @@ try {
         const calls = fake.calls.slice(firstCall).filter((c) => c.action === "ForbidRTCStreams" && c.code === 0);
         latencies.sort((x, y) => x - y);
         const lost = count - latencies.length;
+        results.push({ mode, rate, p99: percentile(latencies, 99), lost });
         console.log(
           `| ${mode} | ${rate} | ${count}${lost > 0 ? ` (${lost} not received)` : ""} | ${percentile(latencies, 50)} | ${percentile(latencies, 99)} | ${latencies.at(-1) ?? "-"} | ${calls.length} | ${(latencies.length / Math.max(1, calls.length)).toFixed(1)} | ${fake.counts.rateLimited - limitedBefore} |`,
         );
@@ -89,3 +92,10 @@ try {
   await fake.stop();
   await redis.stop();
 }
+console.log("");
+const figures: Record<string, number> = {};
+for (const r of results) figures[`${r.mode}${r.rate}P99Ms`] = r.p99;
+report("enforcement", figures, [
+  ...results.map((r) => ({ name: `revoke -> ForbidRTCStreams p99, ${r.mode}, ${r.rate}/s (ms)`, kind: "max" as const, bound: 100, value: r.p99 })),
+  { name: "revokes never forbidden", kind: "max", bound: 0, value: results.reduce((n, r) => n + r.lost, 0) },
+]);

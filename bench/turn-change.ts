@@ -95,6 +95,24 @@ const summary = (xs: readonly number[]) => {
 
 // BENCH_TURN_ONLY=memory|redis runs one set-up alone (for profiling).
 const only = env["BENCH_TURN_ONLY"];
+
+// Baselines, same clients and protocol: what pushing a token-sized message to every subscriber costs
+// with no service behind it (bench/servers/bare-fanout.ts).
+const baselines: Record<string, number[]> = {};
+if (only === undefined || only === "" || only === "bare") {
+  for (const mode of ["graphql", "raw"] as const) {
+    const bare = await startProcess("bench/servers/bare-fanout.ts", { BARE_MODE: mode });
+    try {
+      baselines[mode] = await measure([bare], `bare-${mode}`);
+    } finally {
+      await bare.stop();
+    }
+  }
+  if (only === "bare") {
+    console.log(`bare: ${JSON.stringify(baselines)}; CPU µs per push: ${JSON.stringify(cpu)}`);
+    process.exit(0);
+  }
+}
 let memoryTurns: number[] = [];
 if (only !== "redis") {
   const memory = await startProcess(SERVICE_ENTRY, { ...BENCH_ENV, ...LIMITS }, profile);
@@ -137,6 +155,8 @@ if (only === "redis") {
   process.exit(0);
 }
 const rows = [
+  ["baseline: bare graphql-ws + graphql-js, fixed tokens, nothing else", baselines["graphql"] ?? [], "bare-graphql"],
+  ["baseline: graphql-transport-ws by hand on ws, fixed tokens", baselines["raw"] ?? [], "bare-raw"],
   ["one instance, memory", memoryTurns, "turn-memory"],
   ["one instance, Redis", oneRedis, "turn-one"],
   ["two instances, Redis (half the users on each)", twoRedis, "turn-two"],
@@ -163,8 +183,13 @@ report(
     oneRedisMaxMs: summary(oneRedis).max,
     twoRedisP50Ms: summary(twoRedis).p50,
     twoRedisMaxMs: summary(twoRedis).max,
+    bareGraphqlWsP50Ms: summary(baselines["graphql"] ?? []).p50,
+    bareRawWsP50Ms: summary(baselines["raw"] ?? []).p50,
+    serviceUsPerPushMemory: cpu["turn-memory"]?.serverUsPerPush ?? Number.NaN,
+    bareGraphqlWsUsPerPush: cpu["bare-graphql"]?.serverUsPerPush ?? Number.NaN,
   },
   [
+    { name: `turn change p50, one instance in memory (ms)`, kind: "max", bound: GOAL_MS, value: summary(memoryTurns).p50 },
     { name: `turn change p50, one instance on Redis (ms)`, kind: "max", bound: GOAL_MS, value: summary(oneRedis).p50 },
     { name: `turn change p50, two instances on Redis (ms)`, kind: "max", bound: GOAL_MS, value: summary(twoRedis).p50 },
   ],
