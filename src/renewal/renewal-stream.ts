@@ -33,6 +33,22 @@ export interface RenewalEnded {
 const FLAG = { INITIAL: 1, EXPIRING: 2, PRIVILEGE_CHANGED: 4, RESYNC: 8, CREDENTIAL_EXPIRED: 16 } as const;
 const RETRY_MS = 500;
 
+let turn: Promise<void> | undefined;
+/**
+ * Resolves after the current I/O phase, shared by every stream woken in it: a room change's streams
+ * then resume together and advance step by step side by side (all decide, all mint, all write) rather
+ * than one whole push after another, which keeps each step's code and data hot.
+ */
+function nextTurn(): Promise<void> {
+  turn ??= new Promise<void>((resolve) =>
+    setImmediate(() => {
+      turn = undefined;
+      resolve();
+    }),
+  );
+  return turn;
+}
+
 /** Dependencies of a {@link RenewalStream}. */
 export interface RenewalStreamOptions {
   readonly userId: string;
@@ -154,7 +170,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
           this.wake = resolve;
         });
         // Let the rest of a burst (requests read in the same I/O phase) land first: one push, final state.
-        if ((this.pending & FLAG.INITIAL) === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        if ((this.pending & FLAG.INITIAL) === 0) await nextTurn();
         continue;
       }
       const flags = this.pending;

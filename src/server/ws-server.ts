@@ -153,6 +153,7 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
   // back to back and then written in one burst (one syscall per socket, as before), instead of
   // alternating minting with system calls that wake the readers and compete for the CPU.
   const corked: Socket[] = [];
+  const CORK_SLICE = 64;
   const flush = () => {
     for (const raw of corked.splice(0)) raw.uncork();
   };
@@ -165,7 +166,9 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
         raw.cork();
         corked.push(raw);
       }
-      return (send as (...args: unknown[]) => void)(data, ...rest);
+      (send as (...args: unknown[]) => void)(data, ...rest);
+      // Bursts leave in slices, so readers start on the first pushes while the rest are prepared.
+      if (corked.length >= CORK_SLICE) flush();
     }) as WebSocket["send"];
   });
   wss.removeAllListeners("error");
