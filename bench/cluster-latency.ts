@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, SERVICE_ENTRY, machineLine, percentile, startLines, startProcess, type BenchProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, settingsLine, machineLine, percentile, startLines, startProcess, type BenchProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -201,6 +201,7 @@ const us = (ms: number, per: number) => `${((ms * 1000) / Math.max(1, per)).toFi
 console.log(`# cluster push latency: ${await machineLine()}`);
 console.log(`# three instances per backend (separate processes); ${users} subscribers on B in 100 rooms, ${users} more in the same rooms on C (never affected);`);
 console.log(`# grant/revoke on A at ${rate}/s; ${rounds} rounds of ${mutations} per backend, interleaved`);
+console.log(settingsLine({ ...BENCH_ENV, TOKEN_TTL_SECONDS: "3600" }));
 console.log("| backend | achieved rate | response -> push p50 / p99 / max | p99 per round | not seen in 2 s | service CPU per change (A) | per push (B) | per event, nobody affected (C) | Redis per change: in commands / process CPU |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const { totals: t } of backends) {

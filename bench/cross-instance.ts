@@ -4,7 +4,7 @@
 // mutations.
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, SERVICE_ENTRY, machineLine, percentile, startLines, startProcess, type LineProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, settingsLine, machineLine, percentile, startLines, startProcess, type LineProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -86,6 +86,7 @@ try {
 
   console.log(`# cross-instance pushes: ${await machineLine()}`);
   console.log(`# two instances (separate processes) + one redis-server; subscribers in separate client processes`);
+  console.log(settingsLine(redisEnv));
   console.log("| measure | value |");
   console.log("|---|---:|");
   console.log(`| grant/revoke on A, subscribers on B: mutations, achieved rate | ${mutations}, ${achieved.toFixed(0)}/s |`);

@@ -6,7 +6,7 @@
 import { readProcessEnv } from "../src/config/env.js";
 import { startFakeZego } from "../test/helpers/fake-zego.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, SERVICE_ENTRY, machineLine, percentile, startProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, settingsLine, machineLine, percentile, startProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -28,6 +28,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
 }
 
 console.log(await machineLine());
+console.log(settingsLine({ ...BENCH_ENV, ZEGO_ENFORCE: "on" }));
 const results: Array<{ mode: string; rate: number; p99: number; lost: number }> = [];
 const fake = await startFakeZego({ appId: Number(BENCH_ENV.ZEGO_APP_ID), serverSecret: BENCH_ENV.ZEGO_SERVER_SECRET });
 const redis = await startRedis();

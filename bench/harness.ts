@@ -37,6 +37,28 @@ export const BENCH_ENV = {
 } as const;
 
 
+const LIMIT_SETTINGS = [
+  "NODE_ENV",
+  "ISSUE_RATE_LIMIT_PER_MINUTE",
+  "AUTH_FAILURE_LIMIT_PER_MINUTE",
+  "MAX_CONNECTIONS_PER_IP",
+  "MAX_SUBSCRIPTIONS_PER_USER",
+  "TOKEN_TTL_SECONDS",
+  "REDIS_WAIT_REPLICAS",
+  "ZEGO_ENFORCE",
+] as const;
+
+/**
+ * The line every benchmark prints about the configuration its instances ran with: the limits a
+ * deployment taking this load from one address would raise (all through configuration), and defaults
+ * for the rest.
+ */
+export function settingsLine(env: Readonly<Record<string, string | undefined>>): string {
+  const set = LIMIT_SETTINGS.filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`);
+  const unset = LIMIT_SETTINGS.filter((k) => env[k] === undefined);
+  return `# settings: ${set.join(", ")}${unset.length > 0 ? `; defaults for ${unset.join(", ")}` : ""}`;
+}
+
 /** A child process running a TypeScript entry of this repository. */
 export interface BenchProcess {
   readonly proc: ChildProcess;

@@ -6,7 +6,7 @@
 // BENCH_CPU_PROFILE=1 writes the instances' CPU profiles to /tmp/zts-prof.
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, SERVICE_ENTRY, cpuMs, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, cpuMs, settingsLine, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -163,7 +163,7 @@ const rows = [
 ] as const;
 console.log(`# turn change in a ${roomSize}-user room: ${await machineLine()}`);
 console.log(`# ${turns} turns per set-up after ${warmupTurns} warm-up turns; subscribers in one client process per instance`);
-console.log(`# settings: NODE_ENV=production, ${Object.entries(LIMITS).map(([k, v]) => `${k}=${v}`).join(", ")}, ISSUE_RATE_LIMIT_PER_MINUTE=${BENCH_ENV.ISSUE_RATE_LIMIT_PER_MINUTE}`);
+console.log(settingsLine({ ...BENCH_ENV, ...LIMITS }));
 console.log("| set-up | p50 ms | worst ms | every turn (ms) | instance CPU per push | client CPU per push |");
 console.log("|---|---:|---:|---|---:|---:|");
 for (const [name, xs, room] of rows) {
