@@ -227,6 +227,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       clearTimeout(force);
       await Promise.allSettled([store.stop(), bus.stop()]);
       await yoga.dispose();
+      metrics.close();
     },
   };
 }
