@@ -59,11 +59,11 @@ function cpuSecondsOf(pid: number | undefined): number {
   }
 }
 
-/** CPU seconds the whole machine has been busy (all cores). */
-function machineBusySeconds(): number {
+/** CPU seconds the whole machine has been busy (all cores), and the part spent in interrupts (loopback TCP). */
+function machineBusySeconds(): { busy: number; irq: number } {
   const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return (fields.reduce((x, y) => x + y, 0) - idle) / CLK_TCK;
+  return { busy: (fields.reduce((x, y) => x + y, 0) - idle) / CLK_TCK, irq: ((fields[5] ?? 0) + (fields[6] ?? 0)) / CLK_TCK };
 }
 
 function peakRssHwm(pid: number): number {
@@ -180,9 +180,9 @@ try {
   })();
 
   const redisPid = Number(/process_id:(\d+)/.exec(await redis.admin.info("server"))?.[1]);
-  const others = { clients: clients.map((c) => c.proc.pid), proxies: proxies.map((p) => p.proc.pid) };
+  const others = { clients: clients.map((c) => c.proc.pid), proxies: proxies.map((p) => p.proc.pid), bench: [process.pid] };
   const cpuOf = (pids: ReadonlyArray<number | undefined>) => pids.reduce((n: number, pid) => n + cpuSecondsOf(pid), 0);
-  const cpuBefore = { clients: cpuOf(others.clients), proxies: cpuOf(others.proxies), redis: cpuSecondsOf(redisPid), machine: machineBusySeconds(), at: performance.now() };
+  const cpuBefore = { clients: cpuOf(others.clients), proxies: cpuOf(others.proxies), bench: cpuOf(others.bench), redis: cpuSecondsOf(redisPid), machine: machineBusySeconds(), at: performance.now() };
   const aExited = new Promise((r) => a.proc.once("exit", r));
   killAt = Date.now();
   a.proc.kill("SIGKILL");
@@ -201,7 +201,7 @@ try {
     await sleep(50);
   }
   const allInMs = Date.now() - killAt;
-  const cpuAfter = { clients: cpuOf(others.clients), proxies: cpuOf(others.proxies), redis: cpuSecondsOf(redisPid), machine: machineBusySeconds(), at: performance.now() };
+  const cpuAfter = { clients: cpuOf(others.clients), proxies: cpuOf(others.proxies), bench: cpuOf(others.bench), redis: cpuSecondsOf(redisPid), machine: machineBusySeconds(), at: performance.now() };
   await sleep(500);
   clearInterval(sampler);
   scraping = false;
@@ -255,11 +255,13 @@ try {
   const cpu = {
     clients: cpuAfter.clients - cpuBefore.clients,
     proxies: cpuAfter.proxies - cpuBefore.proxies,
+    bench: cpuAfter.bench - cpuBefore.bench,
     redis: cpuAfter.redis - cpuBefore.redis,
-    machine: cpuAfter.machine - cpuBefore.machine,
+    machine: cpuAfter.machine.busy - cpuBefore.machine.busy,
+    irq: cpuAfter.machine.irq - cpuBefore.machine.irq,
   };
-  const rest = cpu.machine - cpu.clients - cpu.proxies - cpu.redis - bWindow;
-  console.log(`| CPU s from kill to recovery (${windowS.toFixed(1)} s, 2 cores = ${(2 * windowS).toFixed(0)} CPU s): B / clients / proxies / redis / everything else on the machine | ${bWindow.toFixed(1)} / ${cpu.clients.toFixed(1)} / ${cpu.proxies.toFixed(1)} / ${cpu.redis.toFixed(1)} / ${rest.toFixed(1)} |`);
+  const rest = cpu.machine - cpu.irq - cpu.clients - cpu.proxies - cpu.bench - cpu.redis - bWindow;
+  console.log(`| CPU s from kill to recovery (${windowS.toFixed(1)} s, 2 cores = ${(2 * windowS).toFixed(0)} CPU s): B / clients / proxies / redis / this process / interrupts / everything else on the machine | ${[bWindow, cpu.clients, cpu.proxies, cpu.redis, cpu.bench, cpu.irq, rest].map((n) => n.toFixed(1)).join(" / ")} |`);
   console.log(`| B memory (RSS): before / peak sampled / high-water mark | ${mib(before.rssBytes).toFixed(0)} / ${mib(peakRss).toFixed(0)} / ${mib(hwm).toFixed(0)} MiB |`);
   report(
     "instance-loss",
@@ -285,6 +287,8 @@ try {
       clientCpuSeconds: cpu.clients,
       proxyCpuSeconds: cpu.proxies,
       redisCpuSeconds: cpu.redis,
+      benchCpuSeconds: cpu.bench,
+      interruptCpuSeconds: cpu.irq,
       otherCpuSeconds: rest,
       bRssBeforeMiB: mib(before.rssBytes),
       bRssPeakMiB: mib(Math.max(peakRss, hwm)),
