@@ -70,7 +70,7 @@ function peakRssHwm(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024;
 }
 
-/** Highest CPU use (cores) over any window of `span` consecutive samples. */
+/** Highest CPU use (cores) over any window of `span` consecutive samples (100 ms apart; the kernel counts in 10 ms ticks, so short windows overstate). */
 function peakCpu(samples: readonly ProcSample[], span: number): number {
   let peak = 0;
   for (let i = span; i < samples.length; i++) {
@@ -249,7 +249,7 @@ try {
   console.log(`| client socket closes by code | ${closeSummary} |`);
   console.log(`| proxy: connections to A refused after the kill; routed to B | ${toA?.refused ?? 0}; ${fmt(toB?.routed ?? 0)} |`);
   console.log(`| B event-loop delay while absorbing: max / worst p99 (${loop.scrapes} scrapes) | ${loop.max.toFixed(1)} / ${loop.p99.toFixed(1)} ms |`);
-  console.log(`| B CPU: peak over 100 ms / over 1 s; total CPU from kill to recovery | ${(peakCpu(samples, 1) * 100).toFixed(0)}% / ${(peakCpu(samples, 10) * 100).toFixed(0)}%; ${cpuSeconds.toFixed(2)} s |`);
+  console.log(`| B CPU: peak over 0.5 s / over 1 s; total CPU from kill to recovery | ${(peakCpu(samples, 5) * 100).toFixed(0)}% / ${(peakCpu(samples, 10) * 100).toFixed(0)}%; ${cpuSeconds.toFixed(2)} s |`);
   const windowS = (cpuAfter.at - cpuBefore.at) / 1000;
   const bWindow = (samples.at(-1) as ProcSample).cpuSeconds - before.cpuSeconds;
   const cpu = {
@@ -281,7 +281,7 @@ try {
       closes: closeSummary,
       bLoopDelayMaxMs: loop.max,
       bLoopDelayP99Ms: loop.p99,
-      bPeakCpuPercent100ms: peakCpu(samples, 1) * 100,
+      bPeakCpuPercent500ms: peakCpu(samples, 5) * 100,
       bPeakCpuPercent1s: peakCpu(samples, 10) * 100,
       bCpuSeconds: cpuSeconds,
       clientCpuSeconds: cpu.clients,
