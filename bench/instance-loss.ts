@@ -66,6 +66,14 @@ function machineBusySeconds(): { busy: number; irq: number } {
   return { busy: (fields.reduce((x, y) => x + y, 0) - idle) / CLK_TCK, irq: ((fields[5] ?? 0) + (fields[6] ?? 0)) / CLK_TCK };
 }
 
+/** The kernel's count of connections dropped because a listen queue was full (all sockets on the machine). */
+function listenOverflows(): number {
+  const lines = readFileSync("/proc/net/netstat", "utf8").split("\n");
+  const names = lines.find((l) => l.startsWith("TcpExt:"))?.split(" ") ?? [];
+  const values = lines.filter((l) => l.startsWith("TcpExt:"))[1]?.split(" ") ?? [];
+  return Number(values[names.indexOf("ListenOverflows")]);
+}
+
 function peakRssHwm(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024;
 }
@@ -183,6 +191,7 @@ try {
   const others = { clients: clients.map((c) => c.proc.pid), proxies: proxies.map((p) => p.proc.pid), bench: [process.pid] };
   const cpuOf = (pids: ReadonlyArray<number | undefined>) => pids.reduce((n: number, pid) => n + cpuSecondsOf(pid), 0);
   const cpuBefore = { clients: cpuOf(others.clients), proxies: cpuOf(others.proxies), bench: cpuOf(others.bench), redis: cpuSecondsOf(redisPid), machine: machineBusySeconds(), at: performance.now() };
+  const overflowsBefore = listenOverflows();
   const aExited = new Promise((r) => a.proc.once("exit", r));
   killAt = Date.now();
   a.proc.kill("SIGKILL");
@@ -201,6 +210,7 @@ try {
     await sleep(50);
   }
   const allInMs = Date.now() - killAt;
+  const overflows = listenOverflows() - overflowsBefore;
   const cpuAfter = { clients: cpuOf(others.clients), proxies: cpuOf(others.proxies), bench: cpuOf(others.bench), redis: cpuSecondsOf(redisPid), machine: machineBusySeconds(), at: performance.now() };
   await sleep(500);
   clearInterval(sampler);
@@ -247,6 +257,7 @@ try {
   console.log(`| subscribers without a current token (none / expired) | ${missing} / ${invalid} |`);
   console.log(`| subscriptions on B afterwards; reconnects; subscription errors | ${fmt(onB)}; ${fmt(reconnects)}; ${errors} |`);
   console.log(`| client socket closes by code | ${closeSummary} |`);
+  console.log(`| connections dropped by a full listen queue (kernel ListenOverflows, whole machine) | ${fmt(overflows)} |`);
   console.log(`| proxy: connections to A refused after the kill; routed to B | ${toA?.refused ?? 0}; ${fmt(toB?.routed ?? 0)} |`);
   console.log(`| B event-loop delay while absorbing: max / worst p99 (${loop.scrapes} scrapes) | ${loop.max.toFixed(1)} / ${loop.p99.toFixed(1)} ms |`);
   console.log(`| B CPU: peak over 0.5 s / over 1 s; total CPU from kill to recovery | ${(peakCpu(samples, 5) * 100).toFixed(0)}% / ${(peakCpu(samples, 10) * 100).toFixed(0)}%; ${cpuSeconds.toFixed(2)} s |`);
@@ -279,6 +290,7 @@ try {
       reconnects,
       subscriptionErrors: errors,
       closes: closeSummary,
+      listenOverflows: overflows,
       bLoopDelayMaxMs: loop.max,
       bLoopDelayP99Ms: loop.p99,
       bPeakCpuPercent500ms: peakCpu(samples, 5) * 100,

@@ -70,7 +70,8 @@ const server = createServer((client) => {
   client.on("data", onData);
 });
 
-server.listen(0, "127.0.0.1", () => {
+// A real balancer accepts as fast as SYNs come; Node's default backlog (511) would drop them here.
+server.listen({ port: 0, host: "127.0.0.1", backlog: 65_535 }, () => {
   const address = server.address();
   process.stdout.write(`${JSON.stringify({ type: "listening", port: typeof address === "object" && address !== null ? address.port : 0 })}\n`);
 });
