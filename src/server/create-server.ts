@@ -65,6 +65,12 @@ export interface TokenServer {
 }
 
 const STOP_GRACE_MS = 3000;
+/**
+ * Connections the kernel may queue before they are accepted; it caps this at net.core.somaxconn.
+ * Node's default, 511, overflows when an instance dies and its clients all reconnect here while the
+ * event loop is busy: the kernel then drops their SYNs and they retry after 1, 3, 7, 15, 31 s...
+ */
+export const LISTEN_BACKLOG = 65_535;
 
 /** Creates the token service: GraphQL over HTTP, SSE and graphql-ws, plus /healthz, /readyz and /metrics. */
 export async function createTokenServer(options: TokenServerOptions): Promise<TokenServer> {
@@ -202,7 +208,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     async start() {
       await new Promise<void>((resolve, reject) => {
         http.once("error", reject);
-        http.listen(config.port, config.host, () => {
+        http.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
           http.off("error", reject);
           port = (http.address() as AddressInfo).port;
           resolve();
@@ -227,6 +233,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       clearTimeout(force);
       await Promise.allSettled([store.stop(), bus.stop()]);
       await yoga.dispose();
+      metrics.close();
     },
   };
 }

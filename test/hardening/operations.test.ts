@@ -44,6 +44,24 @@ describe("/metrics", () => {
     sub.dispose();
   });
 
+  it("reports the event-loop delay beyond the sampling interval since the previous scrape", async () => {
+    t = await startTestServer();
+    const read = async () => (await fetch(`${t?.server.url}/metrics`)).text();
+    await read();
+    await new Promise((r) => setTimeout(r, 200));
+    const idle = await read();
+    expect(metricValue(idle, /^zts_event_loop_delay_seconds\{quantile="1"\}/)).toBeLessThan(0.05);
+    // The server runs in this process: blocking here blocks its loop.
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      // busy
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const blocked = await read();
+    expect(metricValue(blocked, /^zts_event_loop_delay_seconds\{quantile="1"\}/)).toBeGreaterThanOrEqual(0.25);
+    expect(metricValue(blocked, /^zts_event_loop_delay_seconds\{quantile="0.99"\}/)).toBeGreaterThanOrEqual(0);
+  });
+
   it("reports zts_redis_up 0 while Redis is down", async () => {
     redis = await startRedis();
     t = await startTestServer({ env: { REDIS_URL: redis.url } });

@@ -1,7 +1,10 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { createLogger } from "../../src/log/logger.js";
+import { LISTEN_BACKLOG } from "../../src/server/create-server.js";
 import { signUserJwt } from "../../src/auth/dev-jwt.js";
 import { startTestServer, subscribe, type TestServer } from "../helpers/server.js";
 import { RENEWED, type RenewedResult } from "../service/ops.js";
@@ -25,6 +28,15 @@ const openSocket = (port: number) =>
 const closed = (s: Socket) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once("close", () => resolve())));
 
 describe("connections", () => {
+  it.runIf(process.platform === "linux")("listens with a backlog that absorbs a reconnect storm (Node's default is 511)", async () => {
+    t = await startTestServer();
+    // For a listening socket, ss shows the backlog as Send-Q; the kernel caps it at somaxconn.
+    const line = execFileSync("ss", ["-ltnH", `sport = :${t.server.port}`]).toString().trim();
+    const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8"));
+    expect(Number(line.split(/\s+/)[2])).toBe(Math.min(LISTEN_BACKLOG, somaxconn));
+    expect(Math.min(LISTEN_BACKLOG, somaxconn)).toBeGreaterThan(511);
+  });
+
   it("a rate-limited WebSocket handshake closes with 1013, which graphql-ws clients retry", async () => {
     t = await startTestServer({ env: { AUTH_FAILURE_LIMIT_PER_MINUTE: "1" } });
     const bad = await signUserJwt({ secret: "b".repeat(40), userId: "mallory", ttlSeconds: 600, nowMs: Date.now() });
