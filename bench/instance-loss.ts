@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedis } from "../test/helpers/redis.js";
 import type { LossReport } from "./clients/loss-subscribers.js";
-import { BENCH_ENV, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
+import { SERVICE_ENTRY, BENCH_ENV, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
 import { fmt, sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -130,8 +130,8 @@ const latestProgress = (c: LineProcess) => {
 const redis = await startRedis();
 const serviceEnv = { ...BENCH_ENV, ...SETTINGS, REDIS_URL: redis.url };
 const profile = env["BENCH_CPU_PROFILE"] === "1" ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-const a = await startProcess("src/cli/start.ts", serviceEnv);
-const b: BenchProcess = await startProcess("src/cli/start.ts", serviceEnv, profile);
+const a = await startProcess(SERVICE_ENTRY, serviceEnv);
+const b: BenchProcess = await startProcess(SERVICE_ENTRY, serviceEnv, profile);
 const proxies = Array.from({ length: proxyCount }, () => startLines("bench/servers/lb-proxy.ts", { BACKEND_PORTS: [a.url, b.url].map((u) => new URL(u).port).join(",") }));
 const clients: LineProcess[] = [];
 let aKilled = false;
