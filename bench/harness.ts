@@ -26,6 +26,11 @@ export interface SpawnOptions {
    * need more than a shell's default, and only the benchmark's children should get it.
    */
   readonly nofile?: number;
+  /**
+   * Runs a built `.js` entry with node alone, as production does (`dist/`): under tsx every function
+   * our source creates carries a name set by esbuild's keepNames, which costs memory per closure.
+   */
+  readonly plain?: boolean;
 }
 
 function spawnEntry(args: readonly string[], env: Record<string, string>, stdin: "ignore" | "pipe", options: SpawnOptions): ChildProcess {
@@ -49,7 +54,7 @@ export interface BenchProcess {
 /** Starts an entry (tsx) with env and PORT, and waits until `/healthz` (or READY on stdout) answers. */
 export async function startProcess(entry: string, env: Record<string, string>, nodeArgs: string[] = [], options: SpawnOptions = {}): Promise<BenchProcess> {
   const port = await freePort();
-  const proc = spawnEntry([...nodeArgs, "--import", "tsx", entry], { ...env, PORT: String(port) }, "ignore", options);
+  const proc = spawnEntry([...nodeArgs, ...(options.plain === true ? [] : ["--import", "tsx"]), entry], { ...env, PORT: String(port) }, "ignore", options);
   let ready = false;
   proc.stdout?.on("data", (d: Buffer) => {
     if (d.toString().includes("READY")) ready = true;

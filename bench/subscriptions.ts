@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readProcessEnv } from "../src/config/env.js";
-import { BENCH_ENV, machineLine, rssOf, scrape, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
+import { BENCH_ENV, ROOT, machineLine, rssOf, scrape, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
 import { fmt, sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -42,6 +42,11 @@ const LIMITS = {
   MAX_SUBSCRIPTIONS_PER_USER: "20",
 } as const;
 const SERVICE_ENV = { ...BENCH_ENV, ...LIMITS, TOKEN_TTL_SECONDS: "3600" };
+// Production runs the build (dist/) with node alone; BENCH_TSX=1 runs the source under tsx instead,
+// whose keepNames adds a name property (a few hundred bytes) to every closure our code creates.
+const underTsx = env["BENCH_TSX"] === "1";
+// BENCH_SERVICE_DIST names another build to run instead of building dist/ (e.g. an older commit's).
+const dist = env["BENCH_SERVICE_DIST"];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -128,8 +133,14 @@ const load = async () => (await import("node:os")).loadavg().map((l) => l.toFixe
 const loadBefore = await load();
 const clients: LineProcess[] = [];
 
+if (!underTsx && dist === undefined) {
+  const built = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
+  if (built.status !== 0) throw new Error("tsc -p tsconfig.build.json failed");
+}
 // The service first, then (with the service stopped) the bare server: never both at once.
-const service = await startProcess("src/cli/start.ts", SERVICE_ENV, [], { nofile: NOFILE });
+const service = underTsx
+  ? await startProcess("src/cli/start.ts", SERVICE_ENV, [], { nofile: NOFILE })
+  : await startProcess(`${dist ?? "dist"}/cli/start.js`, SERVICE_ENV, [], { nofile: NOFILE, plain: true });
 let svc: Held;
 let turns: number[];
 let active: number;
@@ -164,7 +175,7 @@ console.log(`# clients: ${clientProcesses} processes x ${fmt(per)} graphql-ws co
 if (total < requested) {
   console.log(`# CAPPED: ${fmt(requested)} subscriptions asked, ${fmt(total)} run: the open-file hard limit is ${fmt(hardLimit)} and cannot be raised here (no CAP_SYS_RESOURCE), and one server process needs a descriptor per socket`);
 }
-console.log(`# service limits raised by configuration: ${Object.entries(LIMITS).map(([k, v]) => `${k}=${v}`).join(" ")} (memory mode, one instance, TOKEN_TTL_SECONDS=3600); open files ${fmt(NOFILE)} per process (${canRaise ? "raised with prlimit" : "the hard limit: cannot be raised here"})`);
+console.log(`# service limits raised by configuration: ${Object.entries(LIMITS).map(([k, v]) => `${k}=${v}`).join(" ")} (memory mode, one instance, TOKEN_TTL_SECONDS=3600, ${underTsx ? "src under tsx" : `${dist ?? "dist"}/cli/start.js under node alone, as in production`}); open files ${fmt(NOFILE)} per process (${canRaise ? "raised with prlimit" : "the hard limit: cannot be raised here"})`);
 console.log(`# load average (1/5/15 min) before / between / after: ${loadBefore} / ${loadMid} / ${loadAfter}`);
 console.log("| measure | service | bare graphql-ws |");
 console.log("|---|---:|---:|");
@@ -190,6 +201,7 @@ report(
     rssAfterMiB: svc.rssAfter / 2 ** 20,
     bareRssAfterMiB: base.rssAfter / 2 ** 20,
     turnChangeMs: turns.join("/"),
+    service: underTsx ? "src/cli/start.ts (tsx)" : `${dist ?? "dist"}/cli/start.js`,
     limits: Object.entries(LIMITS).map(([k, v]) => `${k}=${v}`).join(" "),
     loadAverage: loadBefore,
   },
