@@ -59,6 +59,31 @@ export function settingsLine(env: Readonly<Record<string, string | undefined>>):
   return `# settings: ${set.join(", ")}${unset.length > 0 ? `; defaults for ${unset.join(", ")}` : ""}`;
 }
 
+/** How a benchmark child is started besides its env. */
+export interface SpawnOptions {
+  /**
+   * Open-file limit (soft and hard) for the child, set through `prlimit`: tens of thousands of sockets
+   * need more than a shell's default, and only the benchmark's children should get it.
+   */
+  readonly nofile?: number;
+  /**
+   * Runs a built `.js` entry with node alone, as production does (`dist/`): under tsx every function
+   * our source creates carries a name set by esbuild's keepNames, which costs memory per closure.
+   */
+  readonly plain?: boolean;
+}
+
+function spawnEntry(args: readonly string[], env: Record<string, string>, stdin: "ignore" | "pipe", options: SpawnOptions): ChildProcess {
+  const node = [process.execPath, ...args];
+  // prlimit execs node in place, so the child's pid is node's (for /proc/<pid>/status).
+  const [command, ...rest] = options.nofile === undefined ? node : ["prlimit", `--nofile=${options.nofile}:${options.nofile}`, "--", ...node];
+  return spawn(command as string, rest, {
+    cwd: ROOT,
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
+    stdio: [stdin, "pipe", "inherit"],
+  });
+}
+
 /** A child process running a TypeScript entry of this repository. */
 export interface BenchProcess {
   readonly proc: ChildProcess;
@@ -67,14 +92,14 @@ export interface BenchProcess {
 }
 
 /** Starts an entry (tsx) with env and PORT, and waits until `/healthz` (or READY on stdout) answers. */
-export async function startProcess(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchProcess> {
-  if (entry === SERVICE_ENTRY) await buildService();
+export async function startProcess(entry: string, env: Record<string, string>, nodeArgs: string[] = [], options: SpawnOptions = {}): Promise<BenchProcess> {
+  // The compiled service runs with node alone, as it ships.
+  if (entry === SERVICE_ENTRY) {
+    await buildService();
+    options = { ...options, plain: true };
+  }
   const port = await freePort();
-  const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
-    cwd: ROOT,
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const proc = spawnEntry([...nodeArgs, ...(options.plain === true ? [] : ["--import", "tsx"]), entry], { ...env, PORT: String(port) }, "ignore", options);
   let ready = false;
   // BENCH_SERVER_STDOUT=<file> keeps what the servers print (e.g. with --trace-gc) for diagnosis.
   const keep = process.env["BENCH_SERVER_STDOUT"];
@@ -131,12 +156,8 @@ export interface LineProcess {
 }
 
 /** Starts a TypeScript entry that reports JSON lines on stdout. */
-export function startLines(entry: string, env: Record<string, string>, nodeArgs: string[] = []): LineProcess {
-  const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
-    cwd: ROOT,
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+export function startLines(entry: string, env: Record<string, string>, options: SpawnOptions & { readonly nodeArgs?: readonly string[] } = {}): LineProcess {
+  const proc = spawnEntry([...(options.nodeArgs ?? []), "--import", "tsx", entry], env, "pipe", options);
   const lines: Array<Record<string, unknown>> = [];
   let rest = "";
   proc.stdout?.on("data", (d: Buffer) => {
@@ -181,6 +202,15 @@ export async function cpuMs(pid: number | undefined): Promise<number> {
   } catch {
     return Number.NaN;
   }
+}
+
+/** Resident set size of a process, in bytes (VmRSS from /proc; Linux only). */
+export async function rssOf(pid: number): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kib === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kib) * 1024;
 }
 
 /** Reads one sample of a Prometheus metric from `/metrics`. */

@@ -50,7 +50,7 @@ async function measure(instances: readonly BenchProcess[], room: string): Promis
       USER_OFFSET: String(k * per),
       ROOM: room,
       PUSHES: "turns",
-    }, env["BENCH_CLIENT_PROFILE"] === "1" ? ["--cpu-prof", "--cpu-prof-dir=/tmp/zts-client-prof"] : []),
+    }, { nodeArgs: env["BENCH_CLIENT_PROFILE"] === "1" ? ["--cpu-prof", "--cpu-prof-dir=/tmp/zts-client-prof"] : [] }),
   );
   try {
     await Promise.all(clients.map((c) => c.waitFor("connected")));

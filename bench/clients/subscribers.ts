@@ -2,8 +2,11 @@
 // one tokenRenewed subscription each, and reports on stdout as JSON lines:
 //   {"type":"connected","ms":N}           once every subscriber has its first token
 //   {"type":"push","user":U,"at":MS,"reason":R,"canPublish":B}   for every later push (when PUSHES=1)
-//   {"type":"turn","canPublish":B,"count":N,"last":MS}   when PUSHES=turns, once all N subscribers got a
+//   {"type":"turn","canPublish":B,"count":N,"last":MS}   when PUSHES=turns, once all N room members got a
 //                                      push with that right since the previous such line (a turn change)
+// ROOM puts subscribers in one room (only the first ROOM_MEMBERS of them when that is set; the rest keep
+// the default rooms); LOCAL_ADDRESS binds every socket to that source address, so several processes
+// from 127.0.0.2, 127.0.0.3, ... each get their own ephemeral port range and per-address limit.
 // It stays connected until stdin closes or SIGTERM.
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
@@ -14,11 +17,21 @@ const env = readProcessEnv();
 const urls = (env["WS_URLS"] ?? "").split(",");
 const count = Number(env["SUBSCRIBERS"]);
 const offset = Number(env["USER_OFFSET"] ?? "0");
-const roomOf = (i: number) => env["ROOM"] ?? `bench-room-${i % 100}`;
+const room = env["ROOM"];
+const roomMembers = env["ROOM_MEMBERS"] === undefined ? Number.POSITIVE_INFINITY : Number(env["ROOM_MEMBERS"]);
+const roomOf = (i: number) => (room !== undefined && i < roomMembers ? room : `bench-room-${i % 100}`);
+const localAddress = env["LOCAL_ADDRESS"];
 const reportPushes = env["PUSHES"] === "1";
 const reportTurns = env["PUSHES"] === "turns";
 const secret = env["AUTH_JWT_SECRET"] ?? "";
 const batch = 200;
+
+// graphql-ws constructs sockets with (url, protocol) only; this adds the source address.
+class BoundWebSocket extends WebSocket {
+  constructor(address: string | URL, protocols?: string | string[]) {
+    super(address, protocols, localAddress === undefined ? {} : { localAddress });
+  }
+}
 
 const clients: Client[] = [];
 const started = Date.now();
@@ -45,13 +58,14 @@ function turnPush(canPublish: boolean): void {
   if (canPublish !== turn.canPublish) Object.assign(turn, { canPublish, count: 0, last: 0 });
   turn.count++;
   turn.last = at;
-  if (turn.count === count) out({ type: "turn", canPublish, count, last: at });
+  const members = Math.min(count, roomMembers);
+  if (turn.count === members) out({ type: "turn", canPublish, count: members, last: at });
 }
 
 async function open(i: number): Promise<void> {
   const user = `u${offset + i}`;
   const jwt = await signUserJwt({ secret, userId: user, ttlSeconds: 7200, nowMs: Date.now() });
-  const client = createClient({ url: urls[i % urls.length] as string, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${jwt}` }, retryAttempts: 0, lazy: false });
+  const client = createClient({ url: urls[i % urls.length] as string, webSocketImpl: BoundWebSocket, connectionParams: { authorization: `Bearer ${jwt}` }, retryAttempts: 0, lazy: false });
   clients.push(client);
   await new Promise<void>((resolve, reject) => {
     let first = true;

@@ -14,20 +14,37 @@ export interface Clock {
 // setTimeout fires at once for delays above 2^31-1 ms, so long waits are chained.
 const MAX_TIMEOUT_MS = 0x7fffffff;
 
+// One object per timer with the re-arming on its prototype: a live subscription holds a few timers for
+// hours, and closures per timer (arm, cancel, their context) cost more than the Timeout itself.
+class SystemTimer implements Timer {
+  private handle: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly fn: () => void,
+    private readonly due: number,
+  ) {
+    this.arm();
+  }
+
+  private arm(): void {
+    const left = this.due - Date.now();
+    if (left > MAX_TIMEOUT_MS) {
+      this.handle = setTimeout(() => this.arm(), MAX_TIMEOUT_MS);
+    } else {
+      this.handle = setTimeout(this.fn, Math.max(0, left));
+    }
+    this.handle.unref();
+  }
+
+  cancel(): void {
+    clearTimeout(this.handle);
+  }
+}
+
 /** The real clock: `Date.now()` and unref'd `setTimeout`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimer(fn, delayMs) {
-    let handle: NodeJS.Timeout;
-    const due = Date.now() + Math.max(0, delayMs);
-    const arm = () => {
-      const left = due - Date.now();
-      handle = setTimeout(left > MAX_TIMEOUT_MS ? arm : fn, Math.min(Math.max(0, left), MAX_TIMEOUT_MS));
-      handle.unref();
-    };
-    arm();
-    return { cancel: () => clearTimeout(handle) };
-  },
+  setTimer: (fn, delayMs) => new SystemTimer(fn, Date.now() + Math.max(0, delayMs)),
 };
 
 /** A clock that only moves when told; for tests and simulations. */

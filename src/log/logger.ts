@@ -31,28 +31,48 @@ export const REDACTED_KEYS = ["authorization", "x-api-key", "apiKey", "token", "
 
 const REDACT_PATHS = REDACTED_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]`]);
 
-// Children are made per request, and most requests log nothing at the configured level: build the pino
-// child only when a line is actually written.
-function wrap(make: () => PinoLogger): Logger {
-  let log: PinoLogger | undefined;
-  const get = () => (log ??= make());
-  return {
-    debug: (msg, fields) => get().debug(fields ?? {}, msg),
-    info: (msg, fields) => get().info(fields ?? {}, msg),
-    warn: (msg, fields) => get().warn(fields ?? {}, msg),
-    error: (msg, fields) => get().error(fields ?? {}, msg),
-    child: (bindings) => wrap(() => get().child(bindings)),
-  };
-}
+const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
-function enabledLevels(level: LogLevel): ReadonlySet<LogLevel> {
-  return new Set(LOG_LEVELS.slice(LOG_LEVELS.indexOf(level)).filter((l) => l !== "silent"));
-}
+// Children are made per request and per WebSocket, which holds its child for hours, and most log
+// nothing: one object per child with its methods on the prototype (not a closure per method), and the
+// pino child built only when a line is actually written. Levels below the configured one are skipped
+// before that.
+class LazyLogger implements Logger {
+  private built: PinoLogger | undefined;
 
-// Skips the call (and so the child's creation) for levels below the configured one.
-function gated(logger: Logger, enabled: ReadonlySet<LogLevel>): Logger {
-  const at = (level: Exclude<LogLevel, "silent">) => (enabled.has(level) ? logger[level] : () => undefined);
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), child: (bindings) => gated(logger.child(bindings), enabled) };
+  constructor(
+    private readonly minRank: number,
+    private readonly parent: LazyLogger | undefined,
+    private readonly bindings: LogFields | undefined,
+    root?: PinoLogger,
+  ) {
+    this.built = root;
+  }
+
+  private pino(): PinoLogger {
+    this.built ??= (this.parent as LazyLogger).pino().child(this.bindings ?? {});
+    return this.built;
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    if (this.minRank <= RANK.debug) this.pino().debug(fields ?? {}, msg);
+  }
+
+  info(msg: string, fields?: LogFields): void {
+    if (this.minRank <= RANK.info) this.pino().info(fields ?? {}, msg);
+  }
+
+  warn(msg: string, fields?: LogFields): void {
+    if (this.minRank <= RANK.warn) this.pino().warn(fields ?? {}, msg);
+  }
+
+  error(msg: string, fields?: LogFields): void {
+    if (this.minRank <= RANK.error) this.pino().error(fields ?? {}, msg);
+  }
+
+  child(bindings: LogFields): Logger {
+    return new LazyLogger(this.minRank, this, bindings);
+  }
 }
 
 /** Creates a pino JSON-lines logger with credentials and tokens redacted. */
@@ -70,10 +90,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   );
-  return gated(
-    wrap(() => root),
-    enabledLevels(level),
-  );
+  return new LazyLogger(RANK[level], undefined, undefined, root);
 }
 
 /** A logger that drops everything. */
