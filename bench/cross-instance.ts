@@ -26,15 +26,6 @@ async function gql(url: string, query: string, variables: Record<string, unknown
   if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
 }
 
-/** Waits until `client` has reported a push for `user` after index `from` with the wanted right. */
-function pushIndex(client: LineProcess, from: number, user: string, canPublish: boolean): number {
-  for (let i = from; i < client.lines.length; i++) {
-    const l = client.lines[i]!;
-    if (l["type"] === "push" && l["user"] === user && l["canPublish"] === canPublish) return i;
-  }
-  return -1;
-}
-
 const redis = await startRedis();
 const redisEnv = { ...BENCH_ENV, REDIS_URL: redis.url, TOKEN_TTL_SECONDS: "3600" };
 const [a, b] = await Promise.all([startProcess(SERVICE_ENTRY, redisEnv), startProcess(SERVICE_ENTRY, redisEnv)]);
@@ -60,23 +51,13 @@ try {
     const user = `u${i}`;
     const want = !granted[i];
     granted[i] = want;
-    const from = subs.lines.length;
+    const expected = subs.expectPush(user, want);
     pending.push(
       gql(a.url, want ? GRANT : REVOKE, { r: roomOf(i), u: user }).then(async () => {
         const answered = Date.now();
-        const end = answered + 2000;
-        for (;;) {
-          const idx = pushIndex(subs, from, user, want);
-          if (idx >= 0) {
-            latencies.push(Math.max(0, Number(subs.lines[idx]!["at"]) - answered));
-            return;
-          }
-          if (Date.now() > end) {
-            lost++;
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 1));
-        }
+        const at = await expected.arrived(2000);
+        if (at === undefined) lost++;
+        else latencies.push(Math.max(0, at - answered));
       }),
     );
   }

@@ -152,6 +152,12 @@ export interface LineProcess {
   waitFor(type: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Every line received so far. */
   readonly lines: Array<Record<string, unknown>>;
+  /**
+   * Expects a `push` line for `user` with `canPublish`: call it before sending the change, then await
+   * `arrived(timeoutMs)`, the push's arrival time (`undefined` if none came within `timeoutMs` of the
+   * call). Lines are matched as they arrive, so hundreds of changes in flight cost nothing while they wait.
+   */
+  expectPush(user: string, canPublish: boolean): { arrived(timeoutMs: number): Promise<number | undefined> };
   stop(): Promise<void>;
 }
 
@@ -159,16 +165,43 @@ export interface LineProcess {
 export function startLines(entry: string, env: Record<string, string>, options: SpawnOptions & { readonly nodeArgs?: readonly string[] } = {}): LineProcess {
   const proc = spawnEntry([...(options.nodeArgs ?? []), "--import", "tsx", entry], env, "pipe", options);
   const lines: Array<Record<string, unknown>> = [];
+  // Waiters for push lines, by user and right, oldest first.
+  const waiters = new Map<string, Array<(at: number) => void>>();
   let rest = "";
   proc.stdout?.on("data", (d: Buffer) => {
     rest += d.toString();
     const parts = rest.split("\n");
     rest = parts.pop() ?? "";
-    for (const p of parts) if (p.trim() !== "") lines.push(JSON.parse(p) as Record<string, unknown>);
+    for (const p of parts) {
+      if (p.trim() === "") continue;
+      const line = JSON.parse(p) as Record<string, unknown>;
+      lines.push(line);
+      if (line["type"] !== "push") continue;
+      const key = `${String(line["user"])}\u0000${String(line["canPublish"])}`;
+      const list = waiters.get(key);
+      if (list === undefined) continue;
+      waiters.delete(key);
+      for (const resolve of list) resolve(Number(line["at"]));
+    }
   });
   return {
     proc,
     lines,
+    expectPush(user, canPublish) {
+      const key = `${user}\u0000${String(canPublish)}`;
+      const arrival = new Promise<number>((resolve) => {
+        const list = waiters.get(key) ?? [];
+        list.push(resolve);
+        waiters.set(key, list);
+      });
+      return {
+        arrived: (timeoutMs) => {
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)));
+          return Promise.race([arrival, late]).finally(() => clearTimeout(timer));
+        },
+      };
+    },
     async waitFor(type, timeoutMs = 120_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {

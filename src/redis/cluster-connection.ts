@@ -35,8 +35,6 @@ export function createRedisClusterConnection(options: RedisClusterConnectionOpti
       maxRedirections: 16,
       slotsRefreshTimeout: 1000,
       slotsRefreshInterval: SLOTS_REFRESH_INTERVAL_MS,
-      // As on one Redis: commands of one event-loop turn leave in one write per node.
-      enableAutoPipelining: true,
       redisOptions: {
         keepAlive: 10_000,
         connectTimeout: 2000,
