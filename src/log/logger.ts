@@ -16,6 +16,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** A logger adding `bindings` (e.g. a request id) to every line. */
   child(bindings: LogFields): Logger;
+  /** Whether lines of this level are written (to skip gathering fields nobody reads). */
+  enabled(level: Exclude<LogLevel, "silent">): boolean;
 }
 
 /** Options of {@link createLogger}. */
@@ -31,28 +33,64 @@ export const REDACTED_KEYS = ["authorization", "x-api-key", "apiKey", "token", "
 
 const REDACT_PATHS = REDACTED_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]`]);
 
-// Children are made per request, and most requests log nothing at the configured level: build the pino
-// child only when a line is actually written.
-function wrap(make: () => PinoLogger): Logger {
-  let log: PinoLogger | undefined;
-  const get = () => (log ??= make());
-  return {
-    debug: (msg, fields) => get().debug(fields ?? {}, msg),
-    info: (msg, fields) => get().info(fields ?? {}, msg),
-    warn: (msg, fields) => get().warn(fields ?? {}, msg),
-    error: (msg, fields) => get().error(fields ?? {}, msg),
-    child: (bindings) => wrap(() => get().child(bindings)),
-  };
+type WrittenLevel = Exclude<LogLevel, "silent">;
+
+/**
+ * Children are made per request, and most requests log nothing at the configured level: the pino child
+ * is built only when a line is actually written, levels below the configured one return at once, and a
+ * child is one small object (methods on the prototype, no closures per request).
+ */
+class LazyLogger implements Logger {
+  #log: PinoLogger | undefined;
+  readonly #parent: LazyLogger | PinoLogger;
+  readonly #bindings: LogFields | undefined;
+  readonly #enabled: number;
+
+  constructor(parent: LazyLogger | PinoLogger, bindings: LogFields | undefined, enabled: number) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+    this.#enabled = enabled;
+  }
+
+  #get(): PinoLogger {
+    if (this.#log === undefined) {
+      const parent = this.#parent instanceof LazyLogger ? this.#parent.#get() : this.#parent;
+      this.#log = this.#bindings === undefined ? parent : parent.child(this.#bindings);
+    }
+    return this.#log;
+  }
+
+  enabled(level: WrittenLevel): boolean {
+    return (this.#enabled & LEVEL_BITS[level]) !== 0;
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    if (this.#enabled & LEVEL_BITS.debug) this.#get().debug(fields ?? {}, msg);
+  }
+
+  info(msg: string, fields?: LogFields): void {
+    if (this.#enabled & LEVEL_BITS.info) this.#get().info(fields ?? {}, msg);
+  }
+
+  warn(msg: string, fields?: LogFields): void {
+    if (this.#enabled & LEVEL_BITS.warn) this.#get().warn(fields ?? {}, msg);
+  }
+
+  error(msg: string, fields?: LogFields): void {
+    if (this.#enabled & LEVEL_BITS.error) this.#get().error(fields ?? {}, msg);
+  }
+
+  child(bindings: LogFields): Logger {
+    return new LazyLogger(this, bindings, this.#enabled);
+  }
 }
 
-function enabledLevels(level: LogLevel): ReadonlySet<LogLevel> {
-  return new Set(LOG_LEVELS.slice(LOG_LEVELS.indexOf(level)).filter((l) => l !== "silent"));
-}
+const LEVEL_BITS: Readonly<Record<WrittenLevel, number>> = { debug: 1, info: 2, warn: 4, error: 8 };
 
-// Skips the call (and so the child's creation) for levels below the configured one.
-function gated(logger: Logger, enabled: ReadonlySet<LogLevel>): Logger {
-  const at = (level: Exclude<LogLevel, "silent">) => (enabled.has(level) ? logger[level] : () => undefined);
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), child: (bindings) => gated(logger.child(bindings), enabled) };
+function enabledLevels(level: LogLevel): number {
+  let bits = 0;
+  for (const l of LOG_LEVELS.slice(LOG_LEVELS.indexOf(level))) if (l !== "silent") bits |= LEVEL_BITS[l];
+  return bits;
 }
 
 /** Creates a pino JSON-lines logger with credentials and tokens redacted. */
@@ -70,10 +108,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   );
-  return gated(
-    wrap(() => root),
-    enabledLevels(level),
-  );
+  return new LazyLogger(root, undefined, enabledLevels(level));
 }
 
 /** A logger that drops everything. */
