@@ -16,6 +16,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** A logger adding `bindings` (e.g. a request id) to every line. */
   child(bindings: LogFields): Logger;
+  /** Whether lines of this level are written (to skip gathering fields nobody reads). */
+  enabled(level: Exclude<LogLevel, "silent">): boolean;
 }
 
 /** Options of {@link createLogger}. */
@@ -31,48 +33,64 @@ export const REDACTED_KEYS = ["authorization", "x-api-key", "apiKey", "token", "
 
 const REDACT_PATHS = REDACTED_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]`]);
 
-const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
+type WrittenLevel = Exclude<LogLevel, "silent">;
 
-// Children are made per request and per WebSocket, which holds its child for hours, and most log
-// nothing: one object per child with its methods on the prototype (not a closure per method), and the
-// pino child built only when a line is actually written. Levels below the configured one are skipped
-// before that.
+/**
+ * Children are made per request, and most requests log nothing at the configured level: the pino child
+ * is built only when a line is actually written, levels below the configured one return at once, and a
+ * child is one small object (methods on the prototype, no closures per request).
+ */
 class LazyLogger implements Logger {
-  private built: PinoLogger | undefined;
+  #log: PinoLogger | undefined;
+  readonly #parent: LazyLogger | PinoLogger;
+  readonly #bindings: LogFields | undefined;
+  readonly #enabled: number;
 
-  constructor(
-    private readonly minRank: number,
-    private readonly parent: LazyLogger | undefined,
-    private readonly bindings: LogFields | undefined,
-    root?: PinoLogger,
-  ) {
-    this.built = root;
+  constructor(parent: LazyLogger | PinoLogger, bindings: LogFields | undefined, enabled: number) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+    this.#enabled = enabled;
   }
 
-  private pino(): PinoLogger {
-    this.built ??= (this.parent as LazyLogger).pino().child(this.bindings ?? {});
-    return this.built;
+  #get(): PinoLogger {
+    if (this.#log === undefined) {
+      const parent = this.#parent instanceof LazyLogger ? this.#parent.#get() : this.#parent;
+      this.#log = this.#bindings === undefined ? parent : parent.child(this.#bindings);
+    }
+    return this.#log;
+  }
+
+  enabled(level: WrittenLevel): boolean {
+    return (this.#enabled & LEVEL_BITS[level]) !== 0;
   }
 
   debug(msg: string, fields?: LogFields): void {
-    if (this.minRank <= RANK.debug) this.pino().debug(fields ?? {}, msg);
+    if (this.#enabled & LEVEL_BITS.debug) this.#get().debug(fields ?? {}, msg);
   }
 
   info(msg: string, fields?: LogFields): void {
-    if (this.minRank <= RANK.info) this.pino().info(fields ?? {}, msg);
+    if (this.#enabled & LEVEL_BITS.info) this.#get().info(fields ?? {}, msg);
   }
 
   warn(msg: string, fields?: LogFields): void {
-    if (this.minRank <= RANK.warn) this.pino().warn(fields ?? {}, msg);
+    if (this.#enabled & LEVEL_BITS.warn) this.#get().warn(fields ?? {}, msg);
   }
 
   error(msg: string, fields?: LogFields): void {
-    if (this.minRank <= RANK.error) this.pino().error(fields ?? {}, msg);
+    if (this.#enabled & LEVEL_BITS.error) this.#get().error(fields ?? {}, msg);
   }
 
   child(bindings: LogFields): Logger {
-    return new LazyLogger(this.minRank, this, bindings);
+    return new LazyLogger(this, bindings, this.#enabled);
   }
+}
+
+const LEVEL_BITS: Readonly<Record<WrittenLevel, number>> = { debug: 1, info: 2, warn: 4, error: 8 };
+
+function enabledLevels(level: LogLevel): number {
+  let bits = 0;
+  for (const l of LOG_LEVELS.slice(LOG_LEVELS.indexOf(level))) if (l !== "silent") bits |= LEVEL_BITS[l];
+  return bits;
 }
 
 /** Creates a pino JSON-lines logger with credentials and tokens redacted. */
@@ -90,7 +108,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     destination,
   );
-  return new LazyLogger(RANK[level], undefined, undefined, root);
+  return new LazyLogger(root, undefined, enabledLevels(level));
 }
 
 /** A logger that drops everything. */

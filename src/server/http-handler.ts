@@ -54,6 +54,7 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
   const { yoga, metrics } = options;
   const fastPath = createJsonFastPath({ yoga });
   const useFastPath = options.fastPath ?? true;
+  const accessLog = options.logger.enabled("info");
   return (req, res) => {
     const given = req.headers["x-request-id"];
     const requestId = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
@@ -63,11 +64,16 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
     res.setHeader("x-content-type-options", "nosniff");
     if (options.cors.handle(req, res)) return;
     const logger = options.logger.child({ requestId });
-    const started = process.hrtime.bigint();
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    res.once("finish", () => {
-      logger.info("request", { method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 });
-    });
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const path = query === -1 ? url : url.slice(0, query);
+    // The access log's timer and listener only where its lines are written.
+    if (accessLog) {
+      const started = process.hrtime.bigint();
+      res.once("finish", () => {
+        logger.info("request", { method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+      });
+    }
 
     if (path === "/healthz") return json(res, 200, { status: "ok" });
     if (path === "/readyz") {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { getOperationAST, type ExecutionResult, type GraphQLError } from "graphql";
+import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLError } from "graphql";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.js";
 import { codedError, ErrorCode, normalizeError } from "../graphql/errors.js";
@@ -20,6 +20,9 @@ export function isFastPathRequest(req: IncomingMessage, path: string): boolean {
   const accept = req.headers.accept;
   return accept === undefined || accept === "*/*" || (/application\/json/i.test(accept) && !/event-stream|graphql-response/i.test(accept));
 }
+
+const VALID_DOCUMENTS_SIZE = 1000;
+const CACHED_QUERY_MAX_LENGTH = 4096;
 
 interface Params {
   query: string;
@@ -78,7 +81,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8")));
     req.once("error", reject);
   });
 }
@@ -91,15 +94,26 @@ export interface JsonFastPathOptions {
 /** Creates the handler for requests that pass {@link isFastPathRequest}. */
 export function createJsonFastPath(options: JsonFastPathOptions): (req: IncomingMessage, res: ServerResponse, logger: Logger) => Promise<void> {
   const { yoga } = options;
+  // Parse and validate go through every plugin's hooks and Yoga's caches on each request. Their outcome
+  // depends only on the query text (one schema, fixed rules, no request state), so a text that passed
+  // once is remembered with its document; failures are not remembered and go through the hooks again.
+  const validDocuments = new Map<string, DocumentNode>();
   return async (req, res, logger) => {
     const params = parseParams(await readBody(req));
     if (typeof params === "string") return sendErrors(res, [codedError(ErrorCode.BAD_USER_INPUT, params)], 400);
     const enveloped = yoga.getEnveloped({ req, res, logger, params });
-    const prepared = prepareDocument(enveloped, params.query);
-    // Under application/json, request errors (parse, validation, limits) answer 200, as Yoga does.
-    if ("errors" in prepared) return send(res, 200, { errors: prepared.errors.map(normalizeError) });
+    let document = validDocuments.get(params.query);
+    if (document === undefined) {
+      const prepared = prepareDocument(enveloped, params.query);
+      // Under application/json, request errors (parse, validation, limits) answer 200, as Yoga does.
+      if ("errors" in prepared) return send(res, 200, { errors: prepared.errors.map(normalizeError) });
+      document = prepared.document;
+      if (params.query.length <= CACHED_QUERY_MAX_LENGTH) {
+        if (validDocuments.size >= VALID_DOCUMENTS_SIZE) validDocuments.clear();
+        validDocuments.set(params.query, document);
+      }
+    }
     const { schema, contextFactory, execute } = enveloped;
-    const { document } = prepared;
     const operation = getOperationAST(document, params.operationName);
     if (operation === null || operation === undefined) return sendErrors(res, [codedError(ErrorCode.BAD_USER_INPUT, "could not determine the operation to run")], 400);
     if (operation.operation === "subscription") {

@@ -69,19 +69,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 // Logs errors that are about to be masked, with the request's id; their messages stay out of responses.
-const useUnexpectedErrorLog: Plugin<GraphQLContext> = {
-  onExecute: () => ({
-    onExecuteDone: ({ args, result }) => {
-      const errors = "errors" in result && Array.isArray(result.errors) ? result.errors : [];
-      for (const e of errors) {
-        const original = (e as { originalError?: unknown }).originalError;
-        if (original !== undefined && classify(original) === undefined && (original as Error).name !== "GraphQLError") {
-          args.contextValue.logger.error("unexpected error", { error: errorName(original) });
-        }
-      }
-    },
-  }),
+const logUnexpectedErrors = ({ args, result }: { args: { contextValue: GraphQLContext }; result: object }): void => {
+  const errors = "errors" in result && Array.isArray(result.errors) ? result.errors : [];
+  for (const e of errors) {
+    const original = (e as { originalError?: unknown }).originalError;
+    if (original !== undefined && classify(original) === undefined && (original as Error).name !== "GraphQLError") {
+      args.contextValue.logger.error("unexpected error", { error: errorName(original) });
+    }
+  }
 };
+// One hooks object for every execution rather than new closures per request.
+const UNEXPECTED_ERROR_HOOKS = Object.freeze({ onExecuteDone: logUnexpectedErrors });
+const useUnexpectedErrorLog: Plugin<GraphQLContext> = { onExecute: () => UNEXPECTED_ERROR_HOOKS };
 
 interface ResultLike {
   errors?: readonly GraphQLError[];
