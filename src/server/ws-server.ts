@@ -151,9 +151,11 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
     });
   });
   // A room change makes hundreds of subscriptions push in the same turn of the event loop. Sockets are
-  // corked at their first write of a turn and uncorked together after it, so the pushes are computed
-  // back to back and then written in one burst (one syscall per socket, as before), instead of
-  // alternating minting with system calls that wake the readers and compete for the CPU.
+  // corked at their first write of a turn and uncorked together once the turn's promise chains have run
+  // (process.nextTick runs after the microtask queue drains, without waiting for another loop phase),
+  // so the pushes are computed back to back and then written in one burst (one syscall per socket, as
+  // before), instead of alternating minting with system calls that wake the readers and compete for
+  // the CPU.
   const corked: Socket[] = [];
   const CORK_SLICE = 64;
   const flush = () => {
@@ -164,7 +166,7 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
     const send = socket.send.bind(socket);
     socket.send = ((data: unknown, ...rest: unknown[]) => {
       if (raw.writableCorked === 0 && !raw.destroyed) {
-        if (corked.length === 0) setImmediate(flush);
+        if (corked.length === 0) process.nextTick(flush);
         raw.cork();
         corked.push(raw);
       }
