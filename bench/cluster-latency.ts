@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, SERVICE_ENTRY, settingsLine, machineLine, percentile, startLines, startProcess, type BenchProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, settingsLine, machineLine, percentile, startLines, startProcess, type BenchProcess, gql } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -22,15 +22,6 @@ const users = 100;
 const GRANT = "mutation($r: String!, $u: String!) { grantPublish(roomId: $r, userId: $u) { version } }";
 const REVOKE = "mutation($r: String!, $u: String!) { revokePublish(roomId: $r, userId: $u) { version } }";
 
-async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": BENCH_ENV.SERVICE_API_KEYS },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { errors?: unknown };
-  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
-}
 
 /** CPU time (user + system) of a process, in ms, from /proc. */
 function cpuMs(proc: BenchProcess | number): number {

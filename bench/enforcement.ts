@@ -6,7 +6,7 @@
 import { readProcessEnv } from "../src/config/env.js";
 import { startFakeZego } from "../test/helpers/fake-zego.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, SERVICE_ENTRY, settingsLine, machineLine, percentile, startProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, settingsLine, machineLine, percentile, startProcess, gql } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -17,15 +17,6 @@ const rates = [5, 100];
 const GRANT = "mutation($r: String!, $u: String!, $s: [String!]) { grantPublish(roomId: $r, userId: $u, streamIds: $s) { version } }";
 const REVOKE = "mutation($r: String!, $u: String!) { revokePublish(roomId: $r, userId: $u) { version } }";
 
-async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": BENCH_ENV.SERVICE_API_KEYS },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { errors?: unknown };
-  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
-}
 
 console.log(await machineLine());
 console.log(settingsLine({ ...BENCH_ENV, ZEGO_ENFORCE: "on" }));

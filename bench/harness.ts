@@ -84,6 +84,17 @@ function spawnEntry(args: readonly string[], env: Record<string, string>, stdin:
   });
 }
 
+/** Sends a game-server request (the benchmark's API key) to an instance; throws on GraphQL errors. */
+export async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": BENCH_ENV.SERVICE_API_KEYS },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { errors?: unknown };
+  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
+}
+
 /** A child process running a TypeScript entry of this repository. */
 export interface BenchProcess {
   readonly proc: ChildProcess;

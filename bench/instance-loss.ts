@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedis } from "../test/helpers/redis.js";
 import type { LossReport } from "./clients/loss-subscribers.js";
-import { SERVICE_ENTRY, BENCH_ENV, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
+import { SERVICE_ENTRY, BENCH_ENV, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess, gql } from "./harness.js";
 import { fmt, sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -100,15 +100,6 @@ function metric(text: string, prefix: string): number {
 
 const SET = "mutation($r: String!, $p: [PublisherInput!]!) { setPublishers(roomId: $r, publishers: $p) { version } }";
 
-async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": BENCH_ENV.SERVICE_API_KEYS },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { errors?: unknown };
-  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
-}
 
 /** The rooms the client processes subscribe to (user i in loss-room-(i % 100)) and their users. */
 function roomsOf(subscribers: number): Array<[string, string[]]> {

@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readProcessEnv } from "../src/config/env.js";
-import { BENCH_ENV, SERVICE_ENTRY, machineLine, rssOf, scrape, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, machineLine, rssOf, scrape, startLines, startProcess, type BenchProcess, type LineProcess, gql } from "./harness.js";
 import { fmt, sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -50,15 +50,6 @@ const dist = env["BENCH_SERVICE_DIST"];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": BENCH_ENV.SERVICE_API_KEYS },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { errors?: unknown };
-  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
-}
 
 /** What one server holds with `n` subscriptions. */
 interface Held {

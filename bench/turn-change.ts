@@ -6,7 +6,7 @@
 // BENCH_CPU_PROFILE=1 writes the instances' CPU profiles to /tmp/zts-prof.
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, SERVICE_ENTRY, cpuMs, settingsLine, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, cpuMs, gql, settingsLine, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -22,15 +22,7 @@ const GOAL_MS = 50;
 const LIMITS = { MAX_CONNECTIONS_PER_IP: String(roomSize * 2), TOKEN_TTL_SECONDS: "3600" } as const;
 const SET = "mutation($r: String!, $p: [PublisherInput!]!) { setPublishers(roomId: $r, publishers: $p) { version } }";
 
-async function setPublishers(url: string, room: string, publishers: ReadonlyArray<{ userId: string }>): Promise<void> {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": BENCH_ENV.SERVICE_API_KEYS },
-    body: JSON.stringify({ query: SET, variables: { r: room, p: publishers } }),
-  });
-  const body = (await res.json()) as { errors?: unknown };
-  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
-}
+const setPublishers = (url: string, room: string, publishers: ReadonlyArray<{ userId: string }>) => gql(url, SET, { r: room, p: publishers });
 
 /** CPU used during the turns, µs per push delivered: by the instances and by the client processes. */
 interface TurnCpu {
