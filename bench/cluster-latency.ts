@@ -4,12 +4,11 @@
 // backend also yields the unit costs docs/SCALING.md builds on: service CPU per change on the writing
 // instance, per push on the subscribing one, per event on an instance where nobody is affected (C), and
 // Redis CPU per change (INFO commandstats and process CPU of the primaries).
-import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { BENCH_ENV, SERVICE_ENTRY, settingsLine, machineLine, percentile, startLines, startProcess, type BenchProcess, gql } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, cpuMs, settingsLine, machineLine, percentile, startLines, startProcess, gql } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -23,13 +22,6 @@ const GRANT = "mutation($r: String!, $u: String!) { grantPublish(roomId: $r, use
 const REVOKE = "mutation($r: String!, $u: String!) { revokePublish(roomId: $r, userId: $u) { version } }";
 
 
-/** CPU time (user + system) of a process, in ms, from /proc. */
-function cpuMs(proc: BenchProcess | number): number {
-  const pid = typeof proc === "number" ? proc : proc.proc.pid;
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
 
 /** Process CPU (ms, I/O included) of the redis-servers on `ports`. */
 async function redisCpuMs(ports: readonly number[]): Promise<number> {
@@ -101,7 +93,7 @@ async function setUp(name: string, backendEnv: Record<string, string>, ports: re
     totals,
     ports,
     async round(count, idleRedisPerMs) {
-      const [cpuA0, cpuB0, cpuC0, stats0, redis0, lines0] = [cpuMs(a), cpuMs(b), cpuMs(c), await commandStats(ports), await redisCpuMs(ports), subs.lines.length];
+      const [cpuA0, cpuB0, cpuC0, stats0, redis0, lines0] = [cpuMs(a.proc.pid), cpuMs(b.proc.pid), cpuMs(c.proc.pid), await commandStats(ports), await redisCpuMs(ports), subs.lines.length];
       const latencies: number[] = [];
       const interval = 1000 / rate;
       const start = performance.now();
@@ -143,9 +135,9 @@ async function setUp(name: string, backendEnv: Record<string, string>, ports: re
         totals.commands.set(command, { calls: cur.calls + after.calls - before.calls, usec: cur.usec + after.usec - before.usec });
       }
       totals.redisCpu += Math.max(0, (await redisCpuMs(ports)) - redis0 - idleRedisPerMs * (performance.now() - start));
-      totals.cpuA += cpuMs(a) - cpuA0;
-      totals.cpuB += cpuMs(b) - cpuB0;
-      totals.cpuC += cpuMs(c) - cpuC0;
+      totals.cpuA += cpuMs(a.proc.pid) - cpuA0;
+      totals.cpuB += cpuMs(b.proc.pid) - cpuB0;
+      totals.cpuC += cpuMs(c.proc.pid) - cpuC0;
       totals.pushes += subs.lines.length - lines0;
       totals.mutations += count;
       totals.seconds += elapsed / 1000;

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../test/helpers/redis.js";
 
@@ -234,18 +234,26 @@ export function startLines(entry: string, env: Record<string, string>, options: 
   };
 }
 
-/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
-export async function cpuMs(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN;
-  const { readFile } = await import("node:fs/promises");
+/** Clock ticks per second of /proc's CPU times. */
+export const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+
+/** User and system CPU time a process has used so far, in ms, from /proc (Linux); NaN when unknown. */
+export function procCpu(pid: number | undefined): { userMs: number; systemMs: number } {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    if (pid === undefined) throw new Error("no pid");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    return { userMs: (Number(fields[11]) * 1000) / CLK_TCK, systemMs: (Number(fields[12]) * 1000) / CLK_TCK };
   } catch {
-    return Number.NaN;
+    return { userMs: Number.NaN, systemMs: Number.NaN };
   }
+}
+
+/** CPU time (user + system) a process has used so far, in ms; NaN when unknown. */
+export function cpuMs(pid: number | undefined): number {
+  const { userMs, systemMs } = procCpu(pid);
+  return userMs + systemMs;
 }
 
 /** Resident set size of a process, in bytes (VmRSS from /proc; Linux only). */

@@ -1,10 +1,9 @@
 // Benchmark 2: issueToken over HTTP, the service against a bare node:http handler doing the same JWT
 // check and minting. Servers run in child processes; autocannon runs here.
-import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { signUserJwt } from "../src/auth/dev-jwt.js";
 import { readProcessEnv } from "../src/config/env.js";
-import { BENCH_ENV, SERVICE_ENTRY, machineLine, startProcess, type BenchProcess } from "./harness.js";
+import { BENCH_ENV, SERVICE_ENTRY, procCpu, machineLine, startProcess, type BenchProcess } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -32,15 +31,10 @@ interface Row {
   non2xx: number;
 }
 
-/** User and system CPU of a process so far, in µs (Linux /proc; NaN elsewhere). */
+/** User and system CPU of a process so far, in µs. */
 function cpuOf(pid: number | undefined): { user: number; system: number } {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
-    return { user: Number(fields[11]) * 1e4, system: Number(fields[12]) * 1e4 };
-  } catch {
-    return { user: Number.NaN, system: Number.NaN };
-  }
+  const { userMs, systemMs } = procCpu(pid);
+  return { user: userMs * 1000, system: systemMs * 1000 };
 }
 
 async function run(server: BenchProcess, jwt: string, rate?: number): Promise<Row> {

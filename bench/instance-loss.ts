@@ -5,12 +5,11 @@
 // everyone's rights through B. Measured: the time from the kill until each subscriber holds a token
 // with the new rights received on a socket opened after the kill (so from B) that has not expired; B's event-loop delay (its zts_event_loop_delay_seconds) and peak CPU and memory (/proc)
 // while it absorbs them.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readProcessEnv } from "../src/config/env.js";
 import { startRedis } from "../test/helpers/redis.js";
 import type { LossReport } from "./clients/loss-subscribers.js";
-import { SERVICE_ENTRY, BENCH_ENV, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess, gql } from "./harness.js";
+import { CLK_TCK, SERVICE_ENTRY, BENCH_ENV, cpuMs, machineLine, percentile, startLines, startProcess, type BenchProcess, type LineProcess, gql } from "./harness.js";
 import { fmt, sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
 
@@ -40,14 +39,10 @@ interface ProcSample {
   readonly rssBytes: number;
 }
 
-const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 
 function sampleProc(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
   const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  return { at: performance.now(), cpuSeconds: ticks / CLK_TCK, rssBytes: Number(rss) * 1024 };
+  return { at: performance.now(), cpuSeconds: cpuMs(pid) / 1000, rssBytes: Number(rss) * 1024 };
 }
 
 /** CPU seconds a process has used so far (0 once it is gone). */

@@ -48,10 +48,10 @@ async function measure(instances: readonly BenchProcess[], room: string): Promis
     await Promise.all(clients.map((c) => c.waitFor("connected")));
     const everyone = Array.from({ length: per * instances.length }, (_, i) => ({ userId: `u${i}` }));
     const results: number[] = [];
-    const cpuOf = async (procs: ReadonlyArray<{ proc: { pid?: number | undefined } }>) => (await Promise.all(procs.map((p) => cpuMs(p.proc.pid)))).reduce((x, y) => x + y, 0);
+    const cpuOf = (procs: ReadonlyArray<{ proc: { pid?: number | undefined } }>) => procs.reduce((sum, p) => sum + cpuMs(p.proc.pid), 0);
     let [server0, client0] = [0, 0];
     for (let t = -warmupTurns; t < turns; t++) {
-      if (t === 0) [server0, client0] = [await cpuOf(instances), await cpuOf(clients)];
+      if (t === 0) [server0, client0] = [cpuOf(instances), cpuOf(clients)];
       const want = t % 2 === 0;
       const from = clients.map((c) => c.lines.length);
       // Send to the last instance, so with two the change crosses Redis for half the room.
@@ -73,7 +73,7 @@ async function measure(instances: readonly BenchProcess[], room: string): Promis
       await new Promise((r) => setTimeout(r, 200));
     }
     const pushes = turns * everyone.length;
-    cpu[room] = { serverUsPerPush: ((await cpuOf(instances)) - server0) * 1000 / pushes, clientUsPerPush: ((await cpuOf(clients)) - client0) * 1000 / pushes };
+    cpu[room] = { serverUsPerPush: ((cpuOf(instances)) - server0) * 1000 / pushes, clientUsPerPush: ((cpuOf(clients)) - client0) * 1000 / pushes };
     return results;
   } finally {
     await Promise.all(clients.map((c) => c.stop()));
