@@ -110,7 +110,11 @@ describe("loadConfig, every problem at once", () => {
     const files: Record<string, string> = { "/jwt": `${"a".repeat(32)},${"b".repeat(32)}\n`, "/keys": `game-1:${"k".repeat(16)},${"m".repeat(20)}`, "/cb": "callback" };
     const c = loadConfig({ AUTH_JWT_SECRET_FILE: "/jwt", SERVICE_API_KEYS_FILE: "/keys", ZEGO_CALLBACK_SECRET_FILE: "/cb" }, { readFile: (p) => files[p] ?? "" });
     expect(c.auth.keys).toEqual({ kind: "secret", secrets: ["a".repeat(32), "b".repeat(32)] });
-    expect(c.auth.serviceApiKeys).toEqual([{ name: "game-1", key: "k".repeat(16) }, { name: "key-2", key: "m".repeat(20) }]);
+    expect(c.auth.serviceApiKeys).toEqual([{ name: "game-1", key: "k".repeat(16) }, { name: expect.stringMatching(/^key-[0-9a-f]{8}$/), key: "m".repeat(20) }]);
+    // An unnamed key's name is stable (a hash label, the same wherever the key is listed) and is not the key.
+    const alone = loadConfig({ SERVICE_API_KEYS: "m".repeat(20) }).auth.serviceApiKeys[0]?.name;
+    expect(alone).toBe(c.auth.serviceApiKeys[1]?.name);
+    expect(alone).not.toContain("m".repeat(8));
     expect(c.callbackSecret).toBe("callback");
     expect(variableOf(() => loadConfig({ AUTH_JWT_SECRET: "j".repeat(32), AUTH_JWT_SECRET_FILE: "/jwt" }, { readFile: (p) => files[p] ?? "" }))).toBe("AUTH_JWT_SECRET_FILE");
   });
