@@ -131,6 +131,14 @@ export const RoomRef = builder.objectRef<RoomState>("Room").implement({
       description: "Users holding an unexpired token issued for this room (after a removal: who can still get in, and until when).",
       resolve: (r, _args, ctx) => ctx.services.rooms.tokenHolders(r.roomId),
     }),
+    enforcing: t.boolean({
+      description: "True when ZEGO_ENFORCE is on: revocations are enforced at ZEGO (streams banned, users kicked); otherwise a revoked user keeps publishing until their token expires.",
+      resolve: (_r, _args, ctx) => ctx.services.config.enforcement.enabled,
+    }),
+    streamCallbacks: t.boolean({
+      description: "True when ZEGO_CALLBACK_SECRET is set: ZEGO's stream callbacks are received, so liveStreams is known.",
+      resolve: (_r, _args, ctx) => ctx.services.config.callbackSecret !== undefined,
+    }),
     liveStreams: t.field({
       type: [LiveStreamRef],
       description: "Streams publishing now, as ZEGO's callbacks report them (empty without ZEGO_CALLBACK_SECRET).",
