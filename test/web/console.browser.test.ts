@@ -124,4 +124,21 @@ describe("the room console in Chromium", () => {
     // The key never reaches the DOM.
     expect(await page.content()).not.toContain(TEST_SECRETS.apiKey);
   });
+
+  it("is linked from /, which also links GraphiQL and the Assistant, with a favicon", async () => {
+    const home = await browser.newPage();
+    const icons: number[] = [];
+    home.on("response", (r) => {
+      if (r.url().endsWith("/favicon.svg")) icons.push(r.status());
+    });
+    await home.goto(`${t.server.url}/`);
+    for (const name of ["Room console", "Token Assistant", "GraphiQL"]) expect(await home.getByRole("link", { name, exact: true }).count()).toBe(1);
+    await home.screenshot({ path: `${ARTIFACTS_DIR}/home.png` });
+    await home.getByRole("link", { name: "Room console", exact: true }).click();
+    await home.waitForURL(/\/console$/);
+    expect(await home.locator('[name="apiKey"]').count()).toBe(1);
+    await expect.poll(() => icons.length).toBeGreaterThan(0);
+    expect(icons.every((s) => s === 200)).toBe(true);
+    await home.close();
+  });
 });
