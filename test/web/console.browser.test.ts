@@ -121,6 +121,9 @@ describe("the room console in Chromium", () => {
     expect(await testId("error").innerText()).toBe("");
     expect(await historyLines()).toEqual(["v1 on-call addRoomMembers: erin added"]);
     expect(await testId("holders").locator("li").count()).toBe(0);
+    // A token issued without any room change shows up with the next re-read (every 5 s).
+    expect((await t.gql(`mutation { issueToken(roomId: "console-other") { token } }`, {}, "erin")).errors).toBeUndefined();
+    await expect.poll(() => testId("holders").innerText(), { timeout: 8000, interval: 200 }).toMatch(/^erin: \d+:\d\d left · may not publish$/);
     // The key never reaches the DOM.
     expect(await page.content()).not.toContain(TEST_SECRETS.apiKey);
   });

@@ -36,7 +36,8 @@ function showError(errors: readonly GraphQLErrorShape[] | undefined): void {
   testId("error").textContent = (errors ?? []).map((e) => `${e.extensions?.code ?? "ERROR"}: ${e.message}`).join("\n");
 }
 
-async function request<T>(query: string, variables: Record<string, unknown>): Promise<T | undefined> {
+/** Posts an operation; shows its errors. A background read (`quiet`) leaves an error shown by an action in place when it succeeds. */
+async function request<T>(query: string, variables: Record<string, unknown>, quiet = false): Promise<T | undefined> {
   try {
     const res = await fetch("/graphql", {
       method: "POST",
@@ -48,7 +49,7 @@ async function request<T>(query: string, variables: Record<string, unknown>): Pr
       showError(body.errors);
       return undefined;
     }
-    showError([]);
+    if (!quiet) showError([]);
     return body.data ?? undefined;
   } catch (e) {
     showError([{ message: e instanceof Error ? e.message : String(e), extensions: { code: "NETWORK" } }]);
@@ -57,7 +58,7 @@ async function request<T>(query: string, variables: Record<string, unknown>): Pr
 }
 
 async function loadHistory(): Promise<void> {
-  const data = await request<{ roomHistory: Change[] }>(`query ($roomId: String!, $last: Int) { roomHistory(roomId: $roomId, last: $last) { ${HISTORY_FIELDS} } }`, { roomId, last: HISTORY_SHOWN });
+  const data = await request<{ roomHistory: Change[] }>(`query ($roomId: String!, $last: Int) { roomHistory(roomId: $roomId, last: $last) { ${HISTORY_FIELDS} } }`, { roomId, last: HISTORY_SHOWN }, true);
   if (data === undefined) return;
   history = [...data.roomHistory].reverse();
   renderHistory(history);
@@ -78,8 +79,8 @@ function noteChange(room: Room): void {
 }
 
 function show(room: Room): void {
-  // A response that overtook a newer event must not show older state.
-  if (shown !== undefined && shown.roomId === room.roomId && room.version < shown.version) return;
+  // A late answer about the room shown before this Open, or one that overtook a newer event, is dropped.
+  if (room.roomId !== roomId || (shown !== undefined && room.version < shown.version)) return;
   shown = room;
   renderRoom(room);
   renderHolders(room.tokenHolders, serverNow());
@@ -116,7 +117,7 @@ function watch(): void {
 
 async function refresh(): Promise<void> {
   if (shown === undefined) return;
-  const data = await request<{ room: Room }>(`query ($roomId: String!) { room(roomId: $roomId) { ${ROOM_FIELDS} } }`, { roomId });
+  const data = await request<{ room: Room }>(`query ($roomId: String!) { room(roomId: $roomId) { ${ROOM_FIELDS} } }`, { roomId }, true);
   if (data !== undefined) show(data.room);
 }
 
