@@ -3,7 +3,7 @@ import { applyChange } from "./policy.js";
 import { randomBytes } from "node:crypto";
 import { DEFAULT_ROOM_HISTORY_LENGTH, historyEntry, type RoomHistoryEntry } from "./history.js";
 import { emptyRoom, newEpoch, type RoomState } from "./room.js";
-import { MAX_TOKEN_HOLDERS_PER_ROOM, type IssuedRecord, type RoomStore, type TokenHolder } from "./store.js";
+import { byUserId, MAX_TOKEN_HOLDERS_PER_ROOM, type IssuedRecord, type RoomStore, type TokenHolder } from "./store.js";
 
 /** Options of {@link createMemoryRoomStore}. */
 export interface MemoryRoomStoreOptions {
@@ -60,7 +60,7 @@ export function createMemoryRoomStore(options: MemoryRoomStoreOptions = {}): Roo
       for (const [userId, r] of issued.get(roomId) ?? []) {
         if (!lapsed(r, now)) holders.push({ userId, expiresAt: r.expiresAt, canPublish: r.canPublish, streamIds: r.streamIds });
       }
-      return holders.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+      return holders.sort(byUserId);
     },
     async getIssued(userId, roomId) {
       const records = issued.get(roomId);

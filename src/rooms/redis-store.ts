@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { emptyRoom, newEpoch, type ChangeResult, type RoomState } from "./room.js";
 import { DEFAULT_ROOM_HISTORY_LENGTH, historyEntry, parseHistoryEntry, serializeHistoryEntry, type RoomHistoryEntry } from "./history.js";
 import { parseIssuedRecord, parseRoomState, serializeRoomState } from "./room-codec.js";
-import { MAX_TOKEN_HOLDERS_PER_ROOM, type RoomStore, type TokenHolder } from "./store.js";
+import { byUserId, MAX_TOKEN_HOLDERS_PER_ROOM, type RoomStore, type TokenHolder } from "./store.js";
 
 /** Options of {@link createRedisRoomStore}. */
 export interface RedisRoomStoreOptions {
@@ -108,7 +108,7 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
   const waitReplicas = options.waitReplicas ?? 0;
 
   /**
-   * Runs a one-key script; with waitReplicas, WAIT follows it in one pipeline on the same connection (on
+   * Runs a script on a room's keys; with waitReplicas, WAIT follows it in one pipeline on the same connection (on
    * a cluster, the room's primary), so it counts the replicas that have this very write.
    */
   const replicated = async (result: ChangeResult, script: string, keys: readonly string[], ...args: string[]): Promise<boolean> => {
@@ -140,9 +140,9 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
           if (result.changed && before.epoch === "") result = { ...result, room: { ...result.room, epoch: newEpoch(randomBytes) } };
           // With waitReplicas, a no-op is acknowledged only once the replicas hold the state it saw: it may be
           // a retry of a change that was stored but not confirmed.
-          const entry = () => serializeHistoryEntry(historyEntry(before, result.room, change, meta ?? { actor: "unknown", atMs: now() }));
           const ok = result.changed
-            ? await replicated(result, CAS, [roomKey(roomId), historyKey(roomId)], String(before.version), String(result.room.version), serializeRoomState(result.room), entry(), String(historyLength))
+            ? await replicated(result, CAS, [roomKey(roomId), historyKey(roomId)], String(before.version), String(result.room.version), serializeRoomState(result.room),
+                serializeHistoryEntry(historyEntry(before, result.room, change, meta ?? { actor: "unknown", atMs: now() })), String(historyLength))
             : await replicated(result, TOUCH, [roomKey(roomId)], String(before.version));
           if (ok) return result;
           await new Promise((r) => setTimeout(r, Math.floor(random() * Math.min(50, 2 + attempt))));
@@ -167,7 +167,7 @@ export function createRedisRoomStore(options: RedisRoomStoreOptions): RoomStore 
           const r = json === null || json === undefined ? undefined : parseIssuedRecord(json);
           if (r !== undefined && r.expiresAt > nowSeconds) holders.push({ userId, expiresAt: r.expiresAt, canPublish: r.canPublish, streamIds: r.streamIds });
         });
-        return holders.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+        return holders.sort(byUserId);
       }),
     getIssued: (userId, roomId) =>
       unavailableOnFailure(async () => {

@@ -27,6 +27,11 @@ export interface TokenHolder {
   readonly streamIds: readonly string[] | null;
 }
 
+/** Orders token holders by userId (code-unit order, as the room's other lists). */
+export function byUserId(a: TokenHolder, b: TokenHolder): number {
+  return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
+}
+
 /** Token holders indexed per room; beyond this the ones expiring soonest are dropped from the index. */
 export const MAX_TOKEN_HOLDERS_PER_ROOM = 10_000;
 

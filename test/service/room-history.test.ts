@@ -137,3 +137,23 @@ describe("room history in Redis survives a restart of every instance", () => {
     }
   });
 });
+
+describe("ROOM_HISTORY_LENGTH", () => {
+  it("caps each room's history at the configured length, in memory and in Redis", async () => {
+    const redis = await startRedis();
+    try {
+      for (const extra of [{}, { REDIS_URL: redis.url, REDIS_PREFIX: "cap" }]) {
+        const t = await startTestServer({ env: { ROOM_HISTORY_LENGTH: "3", ...extra } });
+        try {
+          for (const user of ["a", "b", "c", "d", "e"]) await t.gql(`mutation { addRoomMembers(roomId: "cap", userIds: ["${user}"]) { version } }`, {}, "service");
+          const r = await t.gql<{ roomHistory: Entry[] }>(HISTORY, { roomId: "cap", last: 10 }, "service");
+          expect(r.data?.roomHistory.map((e) => e.summary)).toEqual(["c added", "d added", "e added"]);
+        } finally {
+          await t.stop();
+        }
+      }
+    } finally {
+      await redis.stop();
+    }
+  });
+});

@@ -19,6 +19,12 @@ describe("loadConfig", () => {
     expect(loadConfig({}).serverSecret).not.toBe(c.serverSecret);
   });
 
+  it("keeps ROOM_HISTORY_LENGTH changes per room (default 1000, 1 to 10000)", () => {
+    expect(loadConfig({}).roomHistoryLength).toBe(1000);
+    expect(loadConfig({ ROOM_HISTORY_LENGTH: "25" }).roomHistoryLength).toBe(25);
+    for (const bad of ["0", "10001", "many"]) expect(variableOf(() => loadConfig({ ROOM_HISTORY_LENGTH: bad }))).toBe("ROOM_HISTORY_LENGTH");
+  });
+
   it("requires every credential in production and names the missing one", () => {
     const full = { NODE_ENV: "production", ZEGO_APP_ID: "5", ZEGO_SERVER_SECRET: "x".repeat(32), AUTH_JWT_SECRET: "j".repeat(32), SERVICE_API_KEYS: "k".repeat(16) };
     expect(loadConfig(full)).toMatchObject({ production: true, host: "0.0.0.0", dev: undefined });
