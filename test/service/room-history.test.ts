@@ -142,7 +142,8 @@ describe("ROOM_HISTORY_LENGTH", () => {
   it("caps each room's history at the configured length, in memory and in Redis", async () => {
     const redis = await startRedis();
     try {
-      for (const extra of [{}, { REDIS_URL: redis.url, REDIS_PREFIX: "cap" }]) {
+      const backends: Array<Record<string, string>> = [{}, { REDIS_URL: redis.url, REDIS_PREFIX: "cap" }];
+      for (const extra of backends) {
         const t = await startTestServer({ env: { ROOM_HISTORY_LENGTH: "3", ...extra } });
         try {
           for (const user of ["a", "b", "c", "d", "e"]) await t.gql(`mutation { addRoomMembers(roomId: "cap", userIds: ["${user}"]) { version } }`, {}, "service");
