@@ -31,7 +31,8 @@ export interface GameServerClient {
   grantPublish(args: { roomId: string; userId: string; streamIds?: string[] | null }): Promise<RoomInfo>;
   revokePublish(args: { roomId: string; userId: string }): Promise<RoomInfo>;
   setPublishers(args: { roomId: string; publishers: Array<{ userId: string; streamIds?: string[] | null }> }): Promise<RoomInfo>;
-  setRoomAccess(args: { roomId: string; access: "OPEN" | "MEMBERS_ONLY" }): Promise<RoomInfo>;
+  /** With `members`, access and the member list change in one step (one version). */
+  setRoomAccess(args: { roomId: string; access: "OPEN" | "MEMBERS_ONLY"; members?: string[] | null }): Promise<RoomInfo>;
   addRoomMembers(args: { roomId: string; userIds: string[] }): Promise<RoomInfo>;
   removeRoomMembers(args: { roomId: string; userIds: string[] }): Promise<RoomInfo>;
   room(args: { roomId: string }): Promise<RoomInfo>;
@@ -42,7 +43,7 @@ const OPS = {
   grantPublish: "mutation($roomId: String!, $userId: String!, $streamIds: [String!]) { grantPublish(roomId: $roomId, userId: $userId, streamIds: $streamIds)",
   revokePublish: "mutation($roomId: String!, $userId: String!) { revokePublish(roomId: $roomId, userId: $userId)",
   setPublishers: "mutation($roomId: String!, $publishers: [PublisherInput!]!) { setPublishers(roomId: $roomId, publishers: $publishers)",
-  setRoomAccess: "mutation($roomId: String!, $access: RoomAccess!) { setRoomAccess(roomId: $roomId, access: $access)",
+  setRoomAccess: "mutation($roomId: String!, $access: RoomAccess!, $members: [String!]) { setRoomAccess(roomId: $roomId, access: $access, members: $members)",
   addRoomMembers: "mutation($roomId: String!, $userIds: [String!]!) { addRoomMembers(roomId: $roomId, userIds: $userIds)",
   removeRoomMembers: "mutation($roomId: String!, $userIds: [String!]!) { removeRoomMembers(roomId: $roomId, userIds: $userIds)",
   room: "query($roomId: String!) { room(roomId: $roomId)",

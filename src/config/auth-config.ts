@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { EnvReader } from "./env-reader.js";
 
 /** A JSON Web Key Set as read from a file (validated to have a `keys` array). */
@@ -39,15 +40,18 @@ const MIN_JWT_SECRET_BYTES = 32;
 const MIN_API_KEY_CHARS = 16;
 const KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
-/** `name:key` entries carry a name; a bare key is named `key-<n>` by its position. */
-export function parseServiceApiKey(entry: string, index: number): ServiceApiKey {
+/**
+ * `name:key` entries carry a name; a bare key is named `key-` and 8 hex digits of its SHA-256: stable
+ * whatever the key's position, shown in logs and room history, and not the key.
+ */
+export function parseServiceApiKey(entry: string): ServiceApiKey {
   const colon = entry.indexOf(":");
   if (colon > 0) {
     const name = entry.slice(0, colon);
     const key = entry.slice(colon + 1);
     if (KEY_NAME.test(name) && key.length >= MIN_API_KEY_CHARS) return { name, key };
   }
-  return { name: `key-${index + 1}`, key: entry };
+  return { name: `key-${createHash("sha256").update(entry, "utf8").digest("hex").slice(0, 8)}`, key: entry };
 }
 
 function jwtKeys(read: EnvReader, production: boolean, random: (n: number) => Buffer): { keys: JwtKeySource; generated?: string } {
@@ -110,7 +114,7 @@ export function readAuthConfig(read: EnvReader, production: boolean, random: (n:
 
   const rawKeys = read.secret("SERVICE_API_KEYS");
   const entries = rawKeys === undefined ? [] : rawKeys.value.split(",").map((k) => k.trim()).filter((k) => k !== "");
-  let serviceApiKeys = entries.map(parseServiceApiKey);
+  let serviceApiKeys = entries.map((entry) => parseServiceApiKey(entry));
   let apiKey: string | undefined;
   if (serviceApiKeys.length === 0) {
     if (production) read.fail("SERVICE_API_KEYS", "is required in production");

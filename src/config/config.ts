@@ -77,6 +77,8 @@ export interface Config {
   readonly callbackSecret: string | undefined;
   /** Serve the `/assistant` and `/console` pages. */
   readonly consoleEnabled: boolean;
+  /** Committed changes kept per room for `roomHistory` (ROOM_HISTORY_LENGTH). */
+  readonly roomHistoryLength: number;
   /** Set when development defaults were generated. */
   readonly dev: DevCredentials | undefined;
 }
@@ -263,6 +265,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     enforcement: enforcementOf(read, generated),
     callbackSecret: read.secret("ZEGO_CALLBACK_SECRET")?.value,
     consoleEnabled: read.bool("CONSOLE_ENABLED", !production),
+    roomHistoryLength: read.int("ROOM_HISTORY_LENGTH", 1000, 1, 10_000),
     dev:
       generatedAuth.jwtSecret !== undefined || generatedAuth.serviceApiKey !== undefined || generated
         ? Object.freeze({ generatedServerSecret: generated, ...generatedAuth })

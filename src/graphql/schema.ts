@@ -9,6 +9,7 @@ import type { GraphQLContext } from "./context.js";
 import {
   PublisherInput,
   RoomAccessEnum,
+  RoomChangeRef,
   RoomRef,
   RoomTokenRef,
   TokenExpectationInput,
@@ -60,7 +61,9 @@ function inspection(decoded: DecodedToken04 | undefined, error: TokenError | und
 }
 
 async function change(ctx: GraphQLContext, roomId: string, raw: RawRoomChange) {
-  const room = await ctx.services.rooms.change(roomId, raw);
+  // Scope checks admit services only; the key's name is the change's actor in the room's history.
+  const actor = ctx.viewer?.kind === "SERVICE" ? ctx.viewer.keyName : "unknown";
+  const room = await ctx.services.rooms.change(roomId, raw, actor);
   // An audit line per game-server change, carrying the API key's name (from the request logger).
   ctx.logger.info("room changed", { operation: raw.kind, roomId: room.roomId, version: room.version });
   return room;
@@ -83,6 +86,13 @@ builder.queryType({
       authScopes: { service: true },
       args: { roomId: t.arg.string({ required: true }) },
       resolve: (_root, args, ctx) => ctx.services.rooms.get(args.roomId),
+    }),
+    roomHistory: t.field({
+      type: [RoomChangeRef],
+      authScopes: { service: true },
+      description: "The room's last committed changes (at most ROOM_HISTORY_LENGTH are kept), oldest first.",
+      args: { roomId: t.arg.string({ required: true }), last: t.arg.int({ required: false, defaultValue: 50 }) },
+      resolve: (_root, args, ctx) => ctx.services.rooms.history(args.roomId, args.last),
     }),
     inspectToken: t.field({
       type: TokenInspectionRef,
@@ -157,8 +167,10 @@ builder.mutationType({
     setRoomAccess: t.field({
       type: RoomRef,
       authScopes: { service: true },
-      args: { roomId: t.arg.string({ required: true }), access: t.arg({ type: RoomAccessEnum, required: true }) },
-      resolve: (_root, args, ctx) => change(ctx, args.roomId, { kind: "setAccess", access: args.access }),
+      description:
+        "Sets who may log in. With members, the member list is replaced in the same change (one version, one history entry; removed members lose publish too): nobody who stays is logged out on the way.",
+      args: { roomId: t.arg.string({ required: true }), access: t.arg({ type: RoomAccessEnum, required: true }), members: t.arg.stringList({ required: false }) },
+      resolve: (_root, args, ctx) => change(ctx, args.roomId, { kind: "setAccess", access: args.access, members: args.members }),
     }),
     addRoomMembers: t.field({
       type: RoomRef,

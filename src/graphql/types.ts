@@ -2,6 +2,8 @@ import type { Viewer } from "../auth/authenticator.js";
 import type { RenewalReason, TokenRenewal } from "../renewal/renewal-stream.js";
 import type { RoomToken } from "../renewal/token-issuer.js";
 import type { Publisher, RoomState } from "../rooms/room.js";
+import type { RoomHistoryEntry } from "../rooms/history.js";
+import type { TokenHolder } from "../rooms/store.js";
 import type { EnforcementView } from "../enforcement/store.js";
 import { builder } from "./builder.js";
 import type { GraphQLContext } from "./context.js";
@@ -73,6 +75,31 @@ export const LiveStreamRef = builder.objectRef<LiveStreamShape>("LiveStream").im
   }),
 });
 
+export const RoomChangeRef = builder.objectRef<RoomHistoryEntry>("RoomChange").implement({
+  description: "A committed room change: who made it, when, and what it changed.",
+  fields: (t) => ({
+    version: t.exposeInt("version", { description: "The room version this change produced." }),
+    epoch: t.exposeString("epoch", { description: "The room's epoch: versions compare only within one." }),
+    at: t.field({ type: "DateTime", description: "When the change was committed.", resolve: (e) => new Date(e.atMs) }),
+    actor: t.exposeString("actor", { description: "The name of the service key that made the change (never the key)." }),
+    operation: t.exposeString("operation", { description: "The mutation, e.g. setPublishers." }),
+    summary: t.exposeString("summary", { description: "What changed, for people." }),
+  }),
+});
+
+export const TokenHolderRef = builder.objectRef<TokenHolder>("TokenHolder").implement({
+  description: "A user holding an unexpired token this service issued for the room.",
+  fields: (t) => ({
+    userId: t.exposeString("userId"),
+    expiresAt: t.field({ type: "DateTime", resolve: (h) => new Date(h.expiresAt * 1000) }),
+    canPublish: t.exposeBoolean("canPublish"),
+    streamIds: t.stringList({ nullable: true, description: "Stream IDs the token allows; null means any.", resolve: (h) => (h.streamIds === null ? null : [...h.streamIds]) }),
+  }),
+});
+
+/** How many recent entries are searched for the one of a room's current version. */
+const LAST_CHANGE_WINDOW = 20;
+
 const EMPTY_VIEW: EnforcementView = { liveStreams: [], bannedStreamIds: [] };
 const enforcementView = (ctx: GraphQLContext, roomId: string): Promise<EnforcementView> =>
   ctx.services.enforcement === undefined ? Promise.resolve(EMPTY_VIEW) : ctx.services.enforcement.view(roomId);
@@ -89,6 +116,29 @@ export const RoomRef = builder.objectRef<RoomState>("Room").implement({
       resolve: (r) => r.publishers !== null,
     }),
     version: t.exposeInt("version"),
+    lastChange: t.field({
+      type: RoomChangeRef,
+      nullable: true,
+      description: "The history entry of this version (what roomChanged carries); null for a room never changed.",
+      resolve: async (r, _args, ctx) => {
+        if (r.version === 0) return null;
+        const recent = await ctx.services.rooms.history(r.roomId, LAST_CHANGE_WINDOW);
+        return recent.find((e) => e.version === r.version && e.epoch === r.epoch) ?? null;
+      },
+    }),
+    tokenHolders: t.field({
+      type: [TokenHolderRef],
+      description: "Users holding an unexpired token issued for this room (after a removal: who can still get in, and until when).",
+      resolve: (r, _args, ctx) => ctx.services.rooms.tokenHolders(r.roomId),
+    }),
+    enforcing: t.boolean({
+      description: "True when ZEGO_ENFORCE is on: revocations are enforced at ZEGO (streams banned, users kicked); otherwise a revoked user keeps publishing until their token expires.",
+      resolve: (_r, _args, ctx) => ctx.services.config.enforcement.enabled,
+    }),
+    streamCallbacks: t.boolean({
+      description: "True when ZEGO_CALLBACK_SECRET is set: ZEGO's stream callbacks are received, so liveStreams is known.",
+      resolve: (_r, _args, ctx) => ctx.services.config.callbackSecret !== undefined,
+    }),
     liveStreams: t.field({
       type: [LiveStreamRef],
       description: "Streams publishing now, as ZEGO's callbacks report them (empty without ZEGO_CALLBACK_SECRET).",

@@ -76,6 +76,20 @@ function withPublishers(room: RoomState, publishers: Publisher[]): ChangeResult 
   return { room: { ...room, publishers: sorted, version: room.version + 1 }, changed: true, affected };
 }
 
+/** Sets access and replaces the member list as one change; removed members lose their publish right, as with removeMembers. */
+function withAccessAndMembers(room: RoomState, access: RoomState["access"], list: readonly string[]): ChangeResult {
+  const members = sortedUnique(list);
+  if (members.length > ROOM_LIMITS.maxMembers) throw new InvalidArgumentError("members", `a room holds at most ${ROOM_LIMITS.maxMembers} members`);
+  const keeping = new Set(members);
+  const removed = room.members.filter((u) => !keeping.has(u));
+  const added = members.filter((u) => !binaryIncludes(room.members, u));
+  if (room.access === access && removed.length === 0 && added.length === 0) return { room, changed: false, affected: [] };
+  const removing = new Set(removed);
+  const publishers = room.publishers === null ? null : room.publishers.filter((p) => !removing.has(p.userId));
+  const next = { ...room, access, members, publishers, version: room.version + 1 };
+  return { room: next, changed: true, affected: room.access === access ? sortedUnique([...added, ...removed]) : null, removed };
+}
+
 /**
  * Applies a validated change to a room (pure). Bumps the version only when something changed.
  * Throws {@link InvalidArgumentError} when the result would break a room limit.
@@ -91,6 +105,7 @@ export function applyChange(room: RoomState, change: RoomChange): ChangeResult {
     case "setPublishers":
       return withPublishers(room, [...change.publishers]);
     case "setAccess":
+      if (change.members !== undefined && change.members !== null) return withAccessAndMembers(room, change.access, change.members);
       if (room.access === change.access) return { room, changed: false, affected: [] };
       return { room: { ...room, access: change.access, version: room.version + 1 }, changed: true, affected: null };
     case "addMembers": {
@@ -107,7 +122,7 @@ export function applyChange(room: RoomState, change: RoomChange): ChangeResult {
       // A removed member loses the publish right too: re-adding them must not restore it without a grant.
       const publishers = room.publishers === null ? null : room.publishers.filter((p) => !removing.has(p.userId));
       const members = room.members.filter((u) => !removing.has(u));
-      return { room: { ...room, members, publishers, version: room.version + 1 }, changed: true, affected: removed };
+      return { room: { ...room, members, publishers, version: room.version + 1 }, changed: true, affected: removed, removed };
     }
   }
 }

@@ -1,17 +1,28 @@
 import type { EventBus } from "../events/bus.js";
 import { UnavailableError, UnconfirmedWriteError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
-import { assertRoomId } from "../token/index.js";
+import { assertRoomId, InvalidArgumentError } from "../token/index.js";
+import type { RoomHistoryEntry } from "./history.js";
 import type { ChangeResult, RoomState } from "./room.js";
-import type { RoomStore } from "./store.js";
+import type { RoomStore, TokenHolder } from "./store.js";
 import { validateChange, type RawRoomChange } from "./validate.js";
 
 /** Game-server operations on rooms: validate, store atomically, then publish the event. */
 export interface RoomService {
   get(roomId: unknown): Promise<RoomState>;
-  /** Applies a raw change; invalid input throws InvalidArgumentError and changes nothing. */
-  change(roomId: unknown, raw: RawRoomChange): Promise<RoomState>;
+  /**
+   * Applies a raw change made by `actor` (a service key's name); invalid input throws
+   * InvalidArgumentError and changes nothing.
+   */
+  change(roomId: unknown, raw: RawRoomChange, actor?: string): Promise<RoomState>;
+  /** The room's last `last` committed changes, oldest first. */
+  history(roomId: unknown, last: unknown): Promise<RoomHistoryEntry[]>;
+  /** Users holding an unexpired token for the room now. */
+  tokenHolders(roomId: string): Promise<TokenHolder[]>;
 }
+
+/** The most `last` a roomHistory call may ask for (and the largest ROOM_HISTORY_LENGTH). */
+export const MAX_HISTORY_READ = 10_000;
 
 /** Runs around every change, e.g. to enforce revocations on ZEGO's servers. */
 export interface RoomChangeHook {
@@ -63,14 +74,22 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
   };
   return {
     get: (roomId) => store.getRoom(assertRoomId(roomId)),
-    async change(rawRoomId, raw) {
+    history(roomId, last) {
+      const id = assertRoomId(roomId);
+      if (typeof last !== "number" || !Number.isInteger(last) || last < 1 || last > MAX_HISTORY_READ) {
+        throw new InvalidArgumentError("last", `must be an integer from 1 to ${MAX_HISTORY_READ}`);
+      }
+      return store.history(id, last);
+    },
+    tokenHolders: (roomId) => store.tokenHolders(roomId, now()),
+    async change(rawRoomId, raw, actor = "unknown") {
       const { roomId, change } = validateChange(rawRoomId, raw);
       const hook = options.hook;
       const ticket = hook === undefined ? undefined : await hook.before(roomId);
       const settle = async (result: ChangeResult) => {
         if (hook !== undefined && ticket !== undefined) {
           try {
-            await hook.after(roomId, result.room, change.kind === "removeMembers" ? change.userIds : [], ticket);
+            await hook.after(roomId, result.room, change.kind === "removeMembers" ? change.userIds : (result.removed ?? []), ticket);
           } catch (e) {
             // The change is stored and marked; the enforcement sweep finishes it.
             logger.warn("room change hook failed", { error: errorName(e), roomId, version: result.room.version });
@@ -83,7 +102,7 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
       };
       let result: ChangeResult;
       try {
-        result = await store.applyChange(roomId, change);
+        result = await store.applyChange(roomId, change, { actor, atMs: now() });
       } catch (e) {
         // Stored on the primary but not confirmed by enough replicas: not acknowledged, yet it is the
         // state every instance reads now, so it is enforced and subscribers are told.

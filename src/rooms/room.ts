@@ -33,7 +33,8 @@ export type RoomChange =
   | { readonly kind: "grantPublish"; readonly userId: string; readonly streamIds: readonly string[] | null }
   | { readonly kind: "revokePublish"; readonly userId: string }
   | { readonly kind: "setPublishers"; readonly publishers: readonly Publisher[] }
-  | { readonly kind: "setAccess"; readonly access: RoomAccess }
+  /** With `members`, the member list is replaced in the same change (one version). */
+  | { readonly kind: "setAccess"; readonly access: RoomAccess; readonly members?: readonly string[] | null }
   | { readonly kind: "addMembers"; readonly userIds: readonly string[] }
   | { readonly kind: "removeMembers"; readonly userIds: readonly string[] };
 
@@ -42,6 +43,8 @@ export interface ChangeResult {
   readonly room: RoomState;
   readonly changed: boolean;
   readonly affected: readonly string[] | null;
+  /** Members this change removed (they also lost any publish right). */
+  readonly removed?: readonly string[];
 }
 
 /** A fresh room epoch: 64 random bits as hex. */

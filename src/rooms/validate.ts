@@ -37,6 +37,12 @@ export function validatePublishers(value: unknown, field = "publishers"): Publis
   });
 }
 
+/** Validates the optional member list of setRoomAccess: absent or null keeps the members; a list (empty allowed) replaces them. */
+export function validateMembers(value: unknown): string[] | null {
+  if (value === null || value === undefined) return null;
+  return [...new Set(list(value, "members", ROOM_LIMITS.maxListEntries).map((u, i) => assertUserId(u, `members[${i}]`)))];
+}
+
 /** Validates a room access value. */
 export function validateAccess(value: unknown): RoomAccess {
   if (value !== RoomAccess.OPEN && value !== RoomAccess.MEMBERS_ONLY) throw new InvalidArgumentError("access", "must be OPEN or MEMBERS_ONLY");
@@ -48,7 +54,7 @@ export type RawRoomChange =
   | { kind: "grantPublish"; userId: unknown; streamIds: unknown }
   | { kind: "revokePublish"; userId: unknown }
   | { kind: "setPublishers"; publishers: unknown }
-  | { kind: "setAccess"; access: unknown }
+  | { kind: "setAccess"; access: unknown; members?: unknown }
   | { kind: "addMembers"; userIds: unknown }
   | { kind: "removeMembers"; userIds: unknown };
 
@@ -63,7 +69,7 @@ export function validateChange(roomId: unknown, raw: RawRoomChange): { roomId: s
     case "setPublishers":
       return { roomId: room, change: { kind: raw.kind, publishers: validatePublishers(raw.publishers) } };
     case "setAccess":
-      return { roomId: room, change: { kind: raw.kind, access: validateAccess(raw.access) } };
+      return { roomId: room, change: { kind: raw.kind, access: validateAccess(raw.access), members: validateMembers(raw.members) } };
     case "addMembers":
     case "removeMembers":
       return { roomId: room, change: { kind: raw.kind, userIds: validateUserIds(raw.userIds) } };

@@ -31,9 +31,11 @@ export async function createBackends(config: Config, clock: Clock, logger: Logge
       target: config.redis,
       prefix: config.redisPrefix,
       waitReplicas: config.redisWaitReplicas,
+      historyLength: config.roomHistoryLength,
+      now: () => clock.now(),
       logger,
       ...(options.clientName === undefined ? {} : { clientName: options.clientName }),
     });
   }
-  return { store: createMemoryRoomStore({ clock }), bus: createMemoryEventBus({ logger }), kind: "memory" };
+  return { store: createMemoryRoomStore({ clock, historyLength: config.roomHistoryLength }), bus: createMemoryEventBus({ logger }), kind: "memory" };
 }

@@ -176,7 +176,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnectionsPerIp: config.maxConnectionsPerIp, ...options.connectionLimits };
   const http: Server = createServer(
     { connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
-    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors: createCors(config.corsOrigins), fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }), pages: createPageHandler({ enabled: config.consoleEnabled }) }),
+    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors: createCors(config.corsOrigins), fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }), pages: createPageHandler({ enabled: config.consoleEnabled, graphiql: !config.production }) }),
   );
   connections = applyConnectionLimits(http, limits, isTrustedProxy(config.trustedProxies), logger);
   // SSE streams are cut, not completed, on shutdown: `event: complete` tells graphql-sse clients the

@@ -18,6 +18,10 @@ export type RedisBackendsOptions = {
   readonly clientName?: string;
   /** Replicas that must confirm each room change (`WAIT`); default 0. */
   readonly waitReplicas?: number;
+  /** History entries kept per room; default 1000. */
+  readonly historyLength?: number;
+  /** Stamps history entries made without a time; default Date.now. */
+  readonly now?: () => number;
 } & ({ readonly target: RedisTarget } | { readonly url: string });
 
 const CONNECT_WAIT_MS = 3000;
@@ -55,7 +59,13 @@ export async function createRedisBackends(options: RedisBackendsOptions): Promis
     bus = createRedisEventBus({ publisher: command, subscriber, prefix, logger });
     closers.push(() => closeRedis(command), () => closeRedis(subscriber));
   }
-  const store = createRedisRoomStore({ redis: commands, prefix, waitReplicas: options.waitReplicas ?? 0 });
+  const store = createRedisRoomStore({
+    redis: commands,
+    prefix,
+    waitReplicas: options.waitReplicas ?? 0,
+    ...(options.historyLength === undefined ? {} : { historyLength: options.historyLength }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   return {
     kind: "redis",
     redis: commands,

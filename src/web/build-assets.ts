@@ -10,7 +10,8 @@ const source = (path: string) => here(`../../src/web/${path}`);
 export const WEB_ASSETS_DIR = here("../../dist/web/assets/");
 
 /**
- * Bundles the two pages (scripts minified for browsers, no source maps) and copies their HTML and CSS.
+ * Bundles the two pages' scripts (minified for browsers, no source maps) and copies the HTML (`/` included),
+ * the CSS and the favicon.
  * Runs at build time and before the tests; needs the esbuild dev dependency.
  */
 export async function buildWebAssets(outDir: string = WEB_ASSETS_DIR): Promise<void> {
@@ -30,6 +31,8 @@ export async function buildWebAssets(outDir: string = WEB_ASSETS_DIR): Promise<v
     copyFile(source("assistant/index.html"), `${outDir}/assistant.html`),
     copyFile(source("console/index.html"), `${outDir}/console.html`),
     copyFile(source("pages.css"), `${outDir}/pages.css`),
+    copyFile(source("home/index.html"), `${outDir}/home.html`),
+    copyFile(source("favicon.svg"), `${outDir}/favicon.svg`),
   ]);
 }
 

@@ -12,7 +12,12 @@ interface Asset {
   readonly connect?: "none" | "self";
 }
 
+const SVG = "image/svg+xml";
+
 const ROUTES: Readonly<Record<string, Asset>> = {
+  "/": { file: "home.html", type: "text/html; charset=utf-8", connect: "none" },
+  "/favicon.svg": { file: "favicon.svg", type: SVG },
+  "/favicon.ico": { file: "favicon.svg", type: SVG },
   "/assistant": { file: "assistant.html", type: "text/html; charset=utf-8", connect: "none" },
   "/console": { file: "console.html", type: "text/html; charset=utf-8", connect: "self" },
   "/web/assistant.js": { file: "assistant.js", type: "text/javascript; charset=utf-8" },
@@ -32,17 +37,31 @@ function csp(asset: Asset, host: string | undefined): string {
 /** Serves a page route; returns false for paths that are not pages. */
 export type PageHandler = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 
+/** Options of {@link createPageHandler}. */
+export interface PageHandlerOptions {
+  readonly enabled: boolean;
+  /** Whether `/` links GraphiQL (served at /graphql outside production). */
+  readonly graphiql?: boolean;
+  readonly assetsDir?: string;
+}
+
+const GRAPHIQL_LINK = /<!--graphiql-->[\s\S]*?<!--\/graphiql-->/g;
+
 /**
- * The /assistant and /console pages and their assets, read once from the build output, with a strict
- * CSP and no framing. When disabled every page path answers 404.
+ * The `/` page (links to the others), /assistant, /console, their assets and the favicon, read once
+ * from the build output, with a strict CSP and no framing. When disabled every page path answers 404.
  */
-export function createPageHandler(options: { readonly enabled: boolean; readonly assetsDir?: string }): PageHandler {
+export function createPageHandler(options: PageHandlerOptions): PageHandler {
   const dir = options.assetsDir ?? ASSETS_DIR;
   const cache = new Map<string, Promise<Buffer>>();
+  const read = async (file: string): Promise<Buffer> => {
+    const body = await readFile(`${dir}/${file}`);
+    return file === "home.html" && options.graphiql !== true ? Buffer.from(body.toString("utf8").replace(GRAPHIQL_LINK, "")) : body;
+  };
   const load = (file: string) => {
     let body = cache.get(file);
     if (body === undefined) {
-      body = readFile(`${dir}/${file}`);
+      body = read(file);
       cache.set(file, body);
       // A missing build is retried on the next request.
       body.catch(() => cache.delete(file));

@@ -60,6 +60,8 @@ describe("createGameServerClient", () => {
       await game.removeRoomMembers({ roomId: "gs", userIds: ["b"] });
       const room = await game.room({ roomId: "gs" });
       expect(room).toMatchObject({ roomId: "gs", access: "MEMBERS_ONLY", members: ["a"], publishers: [] });
+      const switched = await game.setRoomAccess({ roomId: "gs-switch", access: "MEMBERS_ONLY", members: ["a", "b"] });
+      expect(switched).toMatchObject({ access: "MEMBERS_ONLY", members: ["a", "b"], version: 1 });
     } finally {
       await t.stop();
     }

@@ -14,8 +14,10 @@ describe("schema.graphql", () => {
       "viewer: Viewer!", "serverTime: DateTime!", "room(roomId: String!): Room!", "inspectToken(token: String!, expect: TokenExpectation): TokenInspection!",
       "issueToken(roomId: String, effectiveTimeInSeconds: Int): RoomToken!", "grantPublish(roomId: String!, userId: String!, streamIds: [String!]): Room!",
       "revokePublish(roomId: String!, userId: String!): Room!", "setPublishers(roomId: String!, publishers: [PublisherInput!]!): Room!",
-      "setRoomAccess(roomId: String!, access: RoomAccess!): Room!", "addRoomMembers(roomId: String!, userIds: [String!]!): Room!",
+      "setRoomAccess(roomId: String!, access: RoomAccess!, members: [String!]): Room!", "addRoomMembers(roomId: String!, userIds: [String!]!): Room!",
       "removeRoomMembers(roomId: String!, userIds: [String!]!): Room!", "tokenRenewed(roomId: String): TokenRenewal!",
+      "roomHistory(roomId: String!, last: Int = 50): [RoomChange!]!", "roomChanged(roomId: String!): Room!",
+      "tokenHolders: [TokenHolder!]!", "lastChange: RoomChange",
     ]) {
       expect(sdl.replace(/\s+/g, " ")).toContain(name);
     }

@@ -19,6 +19,12 @@ describe("loadConfig", () => {
     expect(loadConfig({}).serverSecret).not.toBe(c.serverSecret);
   });
 
+  it("keeps ROOM_HISTORY_LENGTH changes per room (default 1000, 1 to 10000)", () => {
+    expect(loadConfig({}).roomHistoryLength).toBe(1000);
+    expect(loadConfig({ ROOM_HISTORY_LENGTH: "25" }).roomHistoryLength).toBe(25);
+    for (const bad of ["0", "10001", "many"]) expect(variableOf(() => loadConfig({ ROOM_HISTORY_LENGTH: bad }))).toBe("ROOM_HISTORY_LENGTH");
+  });
+
   it("requires every credential in production and names the missing one", () => {
     const full = { NODE_ENV: "production", ZEGO_APP_ID: "5", ZEGO_SERVER_SECRET: "x".repeat(32), AUTH_JWT_SECRET: "j".repeat(32), SERVICE_API_KEYS: "k".repeat(16) };
     expect(loadConfig(full)).toMatchObject({ production: true, host: "0.0.0.0", dev: undefined });
@@ -110,7 +116,11 @@ describe("loadConfig, every problem at once", () => {
     const files: Record<string, string> = { "/jwt": `${"a".repeat(32)},${"b".repeat(32)}\n`, "/keys": `game-1:${"k".repeat(16)},${"m".repeat(20)}`, "/cb": "callback" };
     const c = loadConfig({ AUTH_JWT_SECRET_FILE: "/jwt", SERVICE_API_KEYS_FILE: "/keys", ZEGO_CALLBACK_SECRET_FILE: "/cb" }, { readFile: (p) => files[p] ?? "" });
     expect(c.auth.keys).toEqual({ kind: "secret", secrets: ["a".repeat(32), "b".repeat(32)] });
-    expect(c.auth.serviceApiKeys).toEqual([{ name: "game-1", key: "k".repeat(16) }, { name: "key-2", key: "m".repeat(20) }]);
+    expect(c.auth.serviceApiKeys).toEqual([{ name: "game-1", key: "k".repeat(16) }, { name: expect.stringMatching(/^key-[0-9a-f]{8}$/), key: "m".repeat(20) }]);
+    // An unnamed key's name is stable (a hash label, the same wherever the key is listed) and is not the key.
+    const alone = loadConfig({ SERVICE_API_KEYS: "m".repeat(20) }).auth.serviceApiKeys[0]?.name;
+    expect(alone).toBe(c.auth.serviceApiKeys[1]?.name);
+    expect(alone).not.toContain("m".repeat(8));
     expect(c.callbackSecret).toBe("callback");
     expect(variableOf(() => loadConfig({ AUTH_JWT_SECRET: "j".repeat(32), AUTH_JWT_SECRET_FILE: "/jwt" }, { readFile: (p) => files[p] ?? "" }))).toBe("AUTH_JWT_SECRET_FILE");
   });

@@ -38,8 +38,34 @@ describe("serving /assistant and /console", () => {
     }
   });
 
+  it("serves / linking the console, the Assistant and GraphiQL (only where GraphiQL is on), and a favicon", async () => {
+    const res = await fetch(`${base(on)}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toContain("connect-src 'none'");
+    const html = await res.text();
+    for (const link of ['href="/console"', 'href="/assistant"', 'href="/graphql"', 'rel="icon" href="/favicon.svg"']) expect(html).toContain(link);
+    expect(html).not.toMatch(/<script/);
+    for (const page of ["/assistant", "/console"]) expect(await (await fetch(`${base(on)}${page}`)).text()).toContain('rel="icon" href="/favicon.svg"');
+    for (const icon of ["/favicon.svg", "/favicon.ico"]) {
+      const r = await fetch(`${base(on)}${icon}`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get("content-type")).toBe("image/svg+xml");
+      expect(await r.text()).toMatch(/^<svg /);
+    }
+    // Production serves no GraphiQL, so its / page (when the console is enabled there) does not link it.
+    const prod = await startTestServer({ env: { NODE_ENV: "production", CONSOLE_ENABLED: "true" } });
+    try {
+      const home = await (await fetch(`${prod.server.url}/`)).text();
+      expect(home).toContain('href="/console"');
+      expect(home).not.toContain("/graphql");
+      expect(home).not.toContain("graphiql");
+    } finally {
+      await prod.stop();
+    }
+  });
+
   it("answers 404 for every page path when CONSOLE_ENABLED=false", async () => {
-    for (const path of ["/assistant", "/console", "/web/assistant.js", "/web/console.js", "/web/pages.css"]) {
+    for (const path of ["/", "/favicon.svg", "/assistant", "/console", "/web/assistant.js", "/web/console.js", "/web/pages.css"]) {
       const res = await fetch(`${base(off)}${path}`);
       expect(res.status).toBe(404);
     }

@@ -1,34 +1,27 @@
 import { createClient, type Client } from "graphql-ws";
+import { renderHistory, renderHolders, renderRoom, ROOM_FIELDS, testId, type Change, type Publisher, type Room } from "./console-view.js";
 
-// The API key lives in this closure only: never in storage, the URL, or the DOM after Open.
+// The API key lives in this closure only: never in storage or the URL, and out of the DOM once an Open
+// succeeds. It is kept across Opens (another room, a reconnect) until another key is typed.
 
-interface Publisher {
-  readonly userId: string;
-  readonly streamIds: readonly string[] | null;
-}
-interface Room {
-  readonly roomId: string;
-  readonly access: "OPEN" | "MEMBERS_ONLY";
-  readonly members: readonly string[];
-  readonly publishers: readonly Publisher[];
-  readonly version: number;
-  /** Streams publishing now, from ZEGO's callbacks (empty without ZEGO_CALLBACK_SECRET). */
-  readonly liveStreams: ReadonlyArray<{ readonly streamId: string; readonly userId: string }>;
-  /** Streams banned at ZEGO (empty unless ZEGO_ENFORCE=on). */
-  readonly bannedStreamIds: readonly string[];
-}
 interface GraphQLErrorShape {
   readonly message: string;
   readonly extensions?: { readonly code?: string };
 }
 
-const ROOM_FIELDS = "roomId access members publishers { userId streamIds } version liveStreams { streamId userId } bannedStreamIds";
+const HISTORY_FIELDS = "version epoch at actor operation summary";
+const HISTORY_SHOWN = 200;
+/** Token holders and live streams change without a room version: re-read them this often. */
+const REFRESH_MS = 5000;
 
 let apiKey = "";
 let roomId = "";
 let client: Client | undefined;
 let stopWatching: (() => void) | undefined;
 let shown: Room | undefined;
+let history: Change[] = [];
+let skewMs = 0;
+let timers: Array<ReturnType<typeof setInterval>> = [];
 
 function el<T extends HTMLElement = HTMLInputElement>(selector: string): T {
   const found = document.querySelector<T>(selector);
@@ -36,77 +29,62 @@ function el<T extends HTMLElement = HTMLInputElement>(selector: string): T {
   return found;
 }
 const input = (name: string) => el(`[name="${name}"]`);
-const testId = (id: string) => el<HTMLElement>(`[data-testid="${id}"]`);
 const list = (text: string) => text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+const serverNow = () => Date.now() + skewMs;
 
 function showError(errors: readonly GraphQLErrorShape[] | undefined): void {
   testId("error").textContent = (errors ?? []).map((e) => `${e.extensions?.code ?? "ERROR"}: ${e.message}`).join("\n");
 }
 
-function items(target: HTMLElement, texts: readonly string[]): void {
-  target.replaceChildren(
-    ...texts.map((text) => {
-      const li = document.createElement("li");
-      li.textContent = text;
-      return li;
-    }),
-  );
-}
-
-function describeChange(before: Room | undefined, after: Room): string {
-  if (before === undefined) return "opened";
-  const parts: string[] = [];
-  if (before.access !== after.access) parts.push(`access ${after.access}`);
-  const key = (p: Publisher) => `${p.userId}:${p.streamIds?.join(",") ?? "*"}`;
-  const was = new Set(before.publishers.map(key));
-  const now = new Set(after.publishers.map(key));
-  for (const p of after.publishers) if (!was.has(key(p))) parts.push(`+publish ${p.userId}${p.streamIds === null ? "" : ` [${p.streamIds.join(", ")}]`}`);
-  for (const p of before.publishers) if (!now.has(key(p))) parts.push(`-publish ${p.userId}`);
-  for (const m of after.members) if (!before.members.includes(m)) parts.push(`+member ${m}`);
-  for (const m of before.members) if (!after.members.includes(m)) parts.push(`-member ${m}`);
-  return parts.length === 0 ? "changed" : parts.join(", ");
-}
-
-// Live and banned streams arrive with each room state; callbacks that change only live streams bump no
-// version, so they show with the next change or Open.
-function renderEnforcement(room: Room): void {
-  items(testId("live-streams"), room.liveStreams.map((s) => `${s.streamId} (${s.userId})`));
-  items(testId("banned-streams"), room.bannedStreamIds);
-}
-
-function render(room: Room): void {
-  if (shown !== undefined && room.version <= shown.version && room.roomId === shown.roomId) return;
-  const entry = document.createElement("li");
-  entry.textContent = `${new Date().toLocaleTimeString()} v${room.version}: ${describeChange(shown, room)}`;
-  testId("timeline").prepend(entry);
-  shown = room;
-  testId("access").textContent = room.access;
-  testId("version").textContent = String(room.version);
-  items(testId("members"), room.members);
-  items(testId("publishers"), room.publishers.map((p) => `${p.userId}: ${p.streamIds === null ? "any stream" : p.streamIds.join(", ")}`));
-  renderEnforcement(room);
-}
-
-async function gql(query: string, variables: Record<string, unknown>): Promise<Room | undefined> {
+/** Posts an operation; shows its errors. A background read (`quiet`) leaves an error shown by an action in place when it succeeds. */
+async function request<T>(query: string, variables: Record<string, unknown>, quiet = false): Promise<T | undefined> {
   try {
     const res = await fetch("/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json", "x-api-key": apiKey, "x-graphql-yoga-csrf": "1" },
       body: JSON.stringify({ query, variables }),
     });
-    const body = (await res.json()) as { data?: Record<string, Room | null> | null; errors?: GraphQLErrorShape[] };
+    const body = (await res.json()) as { data?: T | null; errors?: GraphQLErrorShape[] };
     if (body.errors !== undefined && body.errors.length > 0) {
       showError(body.errors);
       return undefined;
     }
-    showError([]);
-    const room = Object.values(body.data ?? {})[0] ?? undefined;
-    if (room !== undefined && room !== null) render(room);
-    return room ?? undefined;
+    if (!quiet) showError([]);
+    return body.data ?? undefined;
   } catch (e) {
     showError([{ message: e instanceof Error ? e.message : String(e), extensions: { code: "NETWORK" } }]);
     return undefined;
   }
+}
+
+async function loadHistory(): Promise<void> {
+  const data = await request<{ roomHistory: Change[] }>(`query ($roomId: String!, $last: Int) { roomHistory(roomId: $roomId, last: $last) { ${HISTORY_FIELDS} } }`, { roomId, last: HISTORY_SHOWN }, true);
+  if (data === undefined) return;
+  history = [...data.roomHistory].reverse();
+  renderHistory(history);
+}
+
+/** Adds the room's last change to the history when it directly follows what is shown; otherwise re-reads the history. */
+function noteChange(room: Room): void {
+  const top = history[0];
+  const change = room.lastChange;
+  if (room.version === 0 || (top !== undefined && top.version >= room.version && (change === null || change.epoch === top.epoch))) return;
+  const follows = change !== null && change.version === room.version && (top === undefined ? change.version === 1 : top.version === change.version - 1 && top.epoch === change.epoch);
+  if (!follows) {
+    void loadHistory();
+    return;
+  }
+  history = [change, ...history].slice(0, HISTORY_SHOWN);
+  renderHistory(history);
+}
+
+function show(room: Room): void {
+  // A late answer about the room shown before this Open, or one that overtook a newer event, is dropped.
+  if (room.roomId !== roomId || (shown !== undefined && room.version < shown.version)) return;
+  shown = room;
+  renderRoom(room);
+  renderHolders(room.tokenHolders, serverNow());
+  noteChange(room);
 }
 
 function watch(): void {
@@ -122,7 +100,7 @@ function watch(): void {
         if (result.errors !== undefined) showError(result.errors as GraphQLErrorShape[]);
         if (result.data?.roomChanged !== undefined) {
           testId("status").textContent = `Live: ${roomId}`;
-          render(result.data.roomChanged);
+          show(result.data.roomChanged);
         }
       },
       error: (e) => {
@@ -137,17 +115,53 @@ function watch(): void {
   );
 }
 
+async function refresh(): Promise<void> {
+  if (shown === undefined) return;
+  const data = await request<{ room: Room }>(`query ($roomId: String!) { room(roomId: $roomId) { ${ROOM_FIELDS} } }`, { roomId }, true);
+  if (data !== undefined) show(data.room);
+}
+
+function startTimers(): void {
+  for (const t of timers) clearInterval(t);
+  timers = [
+    setInterval(() => {
+      if (shown !== undefined) renderHolders(shown.tokenHolders, serverNow());
+    }, 1000),
+    setInterval(() => void refresh(), REFRESH_MS),
+  ];
+}
+
 async function open(): Promise<void> {
-  apiKey = input("apiKey").value.trim();
+  const typed = input("apiKey").value.trim();
+  const previousKey = apiKey;
+  if (typed !== "") apiKey = typed;
   roomId = input("roomId").value.trim();
-  input("apiKey").value = "";
+  if (apiKey === "") {
+    showError([{ message: "enter a service API key", extensions: { code: "BAD_USER_INPUT" } }]);
+    return;
+  }
+  stopWatching?.();
+  stopWatching = undefined;
   shown = undefined;
-  testId("timeline").replaceChildren();
-  const room = await gql(`query ($roomId: String!) { room(roomId: $roomId) { ${ROOM_FIELDS} } }`, { roomId });
-  if (room === undefined) {
+  history = [];
+  renderHistory(history);
+  const data = await request<{ serverTime: string; room: Room; roomHistory: Change[] }>(
+    `query ($roomId: String!, $last: Int) { serverTime room(roomId: $roomId) { ${ROOM_FIELDS} } roomHistory(roomId: $roomId, last: $last) { ${HISTORY_FIELDS} } }`,
+    { roomId, last: HISTORY_SHOWN },
+  );
+  if (data === undefined) {
+    // A refused key stays in the field so a typo can be fixed; a key that worked before is kept.
+    if (typed !== "") apiKey = previousKey;
     testId("status").textContent = "Not connected.";
     return;
   }
+  input("apiKey").value = "";
+  input("apiKey").placeholder = "kept in this page's memory; type another to replace it";
+  skewMs = Date.parse(data.serverTime) - Date.now();
+  history = [...data.roomHistory].reverse();
+  renderHistory(history);
+  show(data.room);
+  startTimers();
   watch();
 }
 
@@ -165,7 +179,9 @@ function parsePublishers(text: string): Publisher[] {
 
 function mutate(field: string, signature: string, args: string, variables: () => Record<string, unknown>): () => Promise<void> {
   return async () => {
-    await gql(`mutation ($roomId: String!${signature}) { ${field}(roomId: $roomId${args}) { ${ROOM_FIELDS} } }`, { roomId, ...variables() });
+    const data = await request<Record<string, Room>>(`mutation ($roomId: String!${signature}) { ${field}(roomId: $roomId${args}) { ${ROOM_FIELDS} } }`, { roomId, ...variables() });
+    const room = data?.[field];
+    if (room !== undefined) show(room);
   };
 }
 
@@ -181,6 +197,7 @@ const actions: Record<string, () => Promise<void>> = {
   })),
   addMembers: mutate("addRoomMembers", ", $userIds: [String!]!", ", userIds: $userIds", () => ({ userIds: list(input("members").value) })),
   removeMembers: mutate("removeRoomMembers", ", $userIds: [String!]!", ", userIds: $userIds", () => ({ userIds: list(input("members").value) })),
+  membersOnlyWith: mutate("setRoomAccess", ", $members: [String!]", ", access: MEMBERS_ONLY, members: $members", () => ({ members: list(input("members").value) })),
   membersOnly: mutate("setRoomAccess", "", ", access: MEMBERS_ONLY", () => ({})),
   "open-access": mutate("setRoomAccess", "", ", access: OPEN", () => ({})),
 };
