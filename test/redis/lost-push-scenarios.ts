@@ -31,8 +31,13 @@ interface DoomedInstance {
 /** Starts `src/cli/start.ts` on a free port with the test credentials and `env` (the Redis settings). */
 async function startDoomedInstance(env: Record<string, string>): Promise<DoomedInstance> {
   const child = runTs("src/cli/start.ts", { ...TEST_ENV, LOG_LEVEL: "info", ...env });
-  const url = (await child.waitFor(/"url":"([^"]+)"[^\n]*"msg":"listening"/, 30_000, "stderr"))[1]!;
-  return { child, port: Number(new URL(url).port) };
+  try {
+    const url = (await child.waitFor(/"url":"([^"]+)"[^\n]*"msg":"listening"/, 30_000, "stderr"))[1]!;
+    return { child, port: Number(new URL(url).port) };
+  } catch (e) {
+    child.kill("SIGKILL");
+    throw e;
+  }
 }
 
 /** Live subscriptions on the doomed instance, read from its metrics (not through the proxy). */
