@@ -9,4 +9,10 @@ describeLostPush("a push lost with its instance (Redis Cluster)", {
     return { REDIS_CLUSTER_NODES: cluster.nodesEnv, REDIS_PREFIX: "lost", REDIS_WAIT_REPLICAS: "1" };
   },
   stop: async () => cluster?.stop(),
+  async killPrimaryOf(roomId) {
+    const key = `lost:room:{${roomId}}`;
+    const old = await cluster!.primaryFor(key);
+    await old.kill();
+    return { promoted: async () => void (await cluster!.waitForPromotion(key, old)) };
+  },
 });

@@ -111,6 +111,8 @@ type Cleanup = (fn: () => Promise<void>) => void;
 export interface LostPushBackend {
   start(): Promise<Record<string, string>>;
   stop(): Promise<void>;
+  /** Kills the primary serving the room; resolves when it is killed, with a wait for the promotion. */
+  killPrimaryOf?(roomId: string): Promise<{ promoted(): Promise<void> }>;
 }
 
 /** The lost-push suite on one Redis deployment: graphql-ws, SSE and the client helper. */
@@ -144,6 +146,16 @@ export function describeLostPush(title: string, backend: LostPushBackend): void 
     it("the client helper holds the revoking token within seconds, without waiting for a renewal", async () => {
       await clientScenario(target, "lost-client", cleanup);
     }, 60_000);
+
+    const killPrimaryOf = backend.killPrimaryOf;
+    if (killPrimaryOf !== undefined) {
+      it("the same with the room's Redis primary killed together with the instance: after the promotion the client holds the current token", async () => {
+        await clientScenario(target, "lost-failover", cleanup, async () => {
+          const killed = await killPrimaryOf("lost-failover");
+          return () => killed.promoted();
+        });
+      }, 60_000);
+    }
   });
 }
 
@@ -152,7 +164,14 @@ export function describeLostPush(title: string, backend: LostPushBackend): void 
  * bob (carol keeps it), waits until the doomed instance has minted and recorded both tokens and sent
  * bytes that were lost, then SIGKILLs it with the proxy already pointing at the survivor.
  */
-async function loseAPushThenKill(target: LostPushTarget, doomed: DoomedInstance, proxy: TcpProxy, roomId: string, losers: readonly string[]): Promise<void> {
+async function loseAPushThenKill(
+  target: LostPushTarget,
+  doomed: DoomedInstance,
+  proxy: TcpProxy,
+  roomId: string,
+  losers: readonly string[],
+  alsoKill?: () => Promise<() => Promise<void>>,
+): Promise<void> {
   const survivor = target.survivor();
   proxy.dropFromServer();
   const before = proxy.dropped();
@@ -167,8 +186,10 @@ async function loseAPushThenKill(target: LostPushTarget, doomed: DoomedInstance,
   await new Promise((r) => setTimeout(r, 200));
   proxy.retarget(survivor.server.port);
   proxy.forwardFromServer();
+  const promoted = await alsoKill?.();
   doomed.child.kill("SIGKILL");
   await doomed.child.exited;
+  await promoted?.();
 }
 
 /**
@@ -215,7 +236,7 @@ async function rawScenario(target: LostPushTarget, transport: "ws" | "sse", room
  * and the kill it holds the revoking token within seconds (no renewal or fallback timer is due for
  * minutes), applied to the SDK once.
  */
-async function clientScenario(target: LostPushTarget, roomId: string, cleanup: Cleanup): Promise<void> {
+async function clientScenario(target: LostPushTarget, roomId: string, cleanup: Cleanup, alsoKill?: () => Promise<() => Promise<void>>): Promise<void> {
   const survivor = target.survivor();
   expect((await survivor.gql(SET_PUBLISHERS, { roomId, publishers: [{ userId: "alice" }, { userId: "carol" }] }, "service")).errors).toBeUndefined();
   const doomed = await startDoomedInstance(target.env());
@@ -235,9 +256,9 @@ async function clientScenario(target: LostPushTarget, roomId: string, cleanup: C
   expect(updates.map((u) => u.reason)).toEqual(["ISSUED"]);
 
   // The change takes alice's right away (carol keeps hers).
-  await loseAPushThenKill(target, doomed, proxy, roomId, ["alice"]);
+  await loseAPushThenKill(target, doomed, proxy, roomId, ["alice"], alsoKill);
 
-  await eventually(() => room.token.canPublish === false, 10_000, "the client holding the revoking token");
+  await eventually(() => room.token.canPublish === false, 15_000, "the client holding the revoking token");
   expect(updates.map((u) => u.reason)).toEqual(["ISSUED", "RESYNC"]);
   expect(sdk.calls.filter((c) => c[0] === "renewToken")).toEqual([["renewToken", room.token.token, roomId]]);
   const renewAt = Date.parse(room.token.renewAt);
