@@ -1,37 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { createManualClock } from "../../src/clock/clock.js";
-import { createMemoryEventBus } from "../../src/events/memory-bus.js";
-import { silentLogger } from "../../src/log/logger.js";
 import { holdsCurrent, readHeldToken } from "../../src/renewal/held-token.js";
 import { createRenewalHub } from "../../src/renewal/renewal-hub.js";
 import type { RenewalStream } from "../../src/renewal/renewal-stream.js";
-import { createTokenIssuer } from "../../src/renewal/token-issuer.js";
-import { createMemoryRoomStore } from "../../src/rooms/memory-store.js";
-import { createRoomService } from "../../src/rooms/room-service.js";
+import { createMemoryEventBus } from "../../src/events/memory-bus.js";
+import { silentLogger } from "../../src/log/logger.js";
 import { buildPrivilegePayload, encodeToken04 } from "../../src/token/index.js";
+import { RENEWAL_SECRET as SECRET, renewalSetup } from "../helpers/renewal.js";
 
-const SECRET = "0123456789abcdef0123456789abcdef";
 const TIMING = { leadSeconds: 60, jitterSeconds: 30 };
-
-function setup() {
-  const clock = createManualClock(1_800_000_000_000);
-  const store = createMemoryRoomStore({ clock });
-  const bus = createMemoryEventBus();
-  const issuer = createTokenIssuer({
-    appId: 1,
-    serverSecret: SECRET,
-    tokenTtlSeconds: 600,
-    tokenMaxTtlSeconds: 86400,
-    timing: TIMING,
-    defaultCanPublish: false,
-    store,
-    clock,
-    random: () => 0.5,
-  });
-  const hub = createRenewalHub({ issuer, bus, clock, logger: silentLogger });
-  const rooms = createRoomService({ store, bus, logger: silentLogger });
-  return { clock, store, issuer, hub, rooms };
-}
+const setup = () => renewalSetup({ tokenTtlSeconds: 600 });
 
 /** The stream's next push, or "idle" when none comes within a few turns. */
 async function pushOrIdle(stream: RenewalStream): Promise<unknown> {
