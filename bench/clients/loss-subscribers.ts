@@ -95,8 +95,17 @@ async function open(i: number): Promise<void> {
   clients.push(client);
   await new Promise<void>((resolve, reject) => {
     let first = true;
-    client.subscribe<{ tokenRenewed: { reason: string; token: { expiresAt: string; canPublish: boolean } } }>(
-      { query: "subscription($r: String) { tokenRenewed(roomId: $r) { reason token { expiresAt canPublish } } }", variables: { r: `loss-room-${index % 100}` } },
+    let held: string | undefined;
+    // Like the client helper, every (re)subscription shows the token held (graphql-ws serialises the
+    // variables again per attempt): a subscriber whose token is still current gets nothing on reconnect.
+    const variables = {
+      r: `loss-room-${index % 100}`,
+      get h() {
+        return held;
+      },
+    };
+    client.subscribe<{ tokenRenewed: { reason: string; token: { token: string; expiresAt: string; canPublish: boolean } } }>(
+      { query: "subscription($r: String, $h: String) { tokenRenewed(roomId: $r, heldToken: $h) { reason token { token expiresAt canPublish } } }", variables },
       {
         next: (result) => {
           const at = Date.now();
@@ -105,6 +114,7 @@ async function open(i: number): Promise<void> {
             first = false;
             resolve();
           }
+          if (data !== undefined) held = data.token.token;
           if (data !== undefined) sub.tokens.push({ at, connectedAt: sub.connectedAt, valid: Date.parse(data.token.expiresAt) > at, canPublish: data.token.canPublish });
         },
         error: (e) => {
@@ -125,8 +135,8 @@ out({ type: "connected", ms: Date.now() - started, ready: subscribers.length });
 let progress: ReturnType<typeof setInterval> | undefined;
 /**
  * The first token with the rights granted after the kill on a socket acknowledged after the kill:
- * only B can have sent it. (A reconnecting subscriber whose token is still current gets no token:
- * the service only resumes its renewal schedule, so the benchmark changes everyone's rights.)
+ * only B can have sent it. (A reconnecting subscriber showing a token that is still current gets no
+ * token: the service only resumes its renewal schedule, so the benchmark changes everyone's rights.)
  */
 const recovery = (s: Subscriber) => s.tokens.find((t) => t.connectedAt > killAt && t.canPublish);
 const recovered = () => subscribers.reduce((n, s) => n + (recovery(s) === undefined ? 0 : 1), 0);

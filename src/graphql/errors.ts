@@ -33,6 +33,15 @@ export function classify(error: unknown): { code: ErrorCode; message: string; ex
   return undefined;
 }
 
+/**
+ * The code of an expected refusal (a typed service error, bare or as a GraphQL error's `originalError`),
+ * or `undefined` for anything unexpected.
+ */
+export function refusalCode(error: unknown): ErrorCode | undefined {
+  const original = isGraphQLErrorLike(error) ? error.originalError : error;
+  return classify(original ?? error)?.code;
+}
+
 /** A GraphQL error with a stable code. */
 export function codedError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code } });

@@ -192,15 +192,20 @@ builder.subscriptionType({
     tokenRenewed: t.field({
       type: TokenRenewalRef,
       authScopes: { user: true },
-      description: "Fresh tokens for the caller in a room (or basic tokens without roomId): at once if needed, before expiry, and on every privilege change.",
-      args: { roomId: t.arg.string({ required: false }) },
+      // The argument is documented here, so the printed signature stays on one line.
+      description: [
+        "Fresh tokens for the caller in a room (or basic tokens without roomId): at once unless heldToken shows the token the caller should have, before expiry, and on every privilege change.",
+        "heldToken: the token04 the client holds now (the last one it applied); send it on every (re)subscription. If it is a token this service minted for this app, user and room, unexpired, with more than the renewal lead left and exactly the rights the caller has now, nothing is pushed at once and the next renewal comes before its expiry. Otherwise the current token is pushed at once: INITIAL when none is shown or it is not usable (foreign, expired, malformed: never an error), RESYNC when it grants other rights, EXPIRING when it is about to expire.",
+      ].join("\n\n"),
+      args: { roomId: t.arg.string({ required: false }), heldToken: t.arg.string({ required: false }) },
       subscribe: (_root, args, ctx) => {
         const userId = userIdOf(ctx);
         const roomId = requestedRoomId(ctx, args.roomId);
         const { hub, issueLimit } = ctx.services;
         return hub.subscribe(userId, roomId, {
           ...credentialExpiry(ctx),
-          // The first token is minted at the user's request: it counts against their limit like issueToken.
+          ...(typeof args.heldToken === "string" ? { heldToken: args.heldToken } : {}),
+          // A token owed at once is minted at the user's request: it counts against their limit like issueToken.
           chargeInitial: () => issueLimit.consume(userId),
         });
       },

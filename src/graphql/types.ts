@@ -41,10 +41,10 @@ export const RoomAccessEnum = builder.enumType("RoomAccess", {
 export const RenewalReasonEnum = builder.enumType("RenewalReason", {
   description: "Why a token was pushed.",
   values: {
-    INITIAL: { description: "The subscriber had no current token." },
+    INITIAL: { description: "The subscriber showed no usable token (heldToken absent, malformed, foreign or expired)." },
     EXPIRING: { description: "The previous token is about to expire." },
     PRIVILEGE_CHANGED: { description: "A game server changed this user's privileges." },
-    RESYNC: { description: "Privileges changed while events were lost (after a reconnect)." },
+    RESYNC: { description: "Privileges changed while events or pushes were lost: after a Redis reconnect, or a heldToken granting other rights." },
   } satisfies Record<RenewalReason, { description: string }>,
 });
 

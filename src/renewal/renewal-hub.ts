@@ -22,10 +22,15 @@ export interface SubscribeOptions {
   /** The subscriber's credential expiry (unix ms): the stream ends then, and tokens never outlive it. */
   readonly credentialExpiresAtMs?: number;
   /**
-   * Charged when the subscription owes the user a first token (a mint at the user's request); throws
+   * Charged when the subscription owes the user a token at once (a mint at the user's request); throws
    * RateLimitedError to refuse the subscription. Server-started pushes are never charged.
    */
   readonly chargeInitial?: () => Promise<void>;
+  /**
+   * The token04 the subscriber holds now, as it showed it: nothing is pushed at once when it is the one
+   * it should have (see {@link RenewalStream.start}); absent or unusable, the current token is pushed.
+   */
+  readonly heldToken?: string;
 }
 
 /** Counts for leak checks and metrics. */
@@ -118,7 +123,7 @@ export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
       try {
         // Listen before reading state, so no change between the two is missed.
         if (roomId !== null) await join(roomId, stream);
-        await stream.start();
+        await stream.start(subscribeOptions.heldToken);
         if (stream.owesInitial) await subscribeOptions.chargeInitial?.();
       } catch (e) {
         stream.close();

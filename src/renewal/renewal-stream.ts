@@ -3,7 +3,7 @@ import { AccessDeniedError, AuthenticationError, UnavailableError } from "../err
 import { errorName, type Logger } from "../log/logger.js";
 import { samePrivilege, type Privilege } from "../rooms/policy.js";
 import type { RoomEvent } from "../events/bus.js";
-import { withinLead } from "./schedule.js";
+import { holdsCurrent } from "./held-token.js";
 import type { RoomToken, TokenIssuer } from "./token-issuer.js";
 
 /** Why a token was pushed. */
@@ -88,6 +88,8 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
   private lastEpoch: string | undefined;
   private lastPrivilege: Privilege | undefined;
   private ttlSeconds: number;
+  /** The reason of the push owed at subscription start (FLAG.INITIAL). */
+  private initialReason: RenewalReason = RenewalReason.INITIAL;
 
   constructor(private readonly options: RenewalStreamOptions) {
     this.ttlSeconds = options.issuer.defaultTtlSeconds;
@@ -100,7 +102,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
     }
   }
 
-  /** True while the first token is still owed (the caller charges it to the user's mint limit). */
+  /** True while a token is owed at subscription start, whatever its reason (the caller charges it to the user's mint limit). */
   get owesInitial(): boolean {
     return (this.pending & FLAG.INITIAL) !== 0;
   }
@@ -110,20 +112,34 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
     return (this.timer === undefined ? 0 : 1) + (this.retryTimer === undefined ? 0 : 1) + (this.expiryTimer === undefined ? 0 : 1);
   }
 
-  /** Decides whether the subscriber needs a token at once, or only at the recorded renewal time. */
-  async start(): Promise<void> {
-    const { issuer, userId, roomId, clock } = this.options;
+  /**
+   * Decides whether the subscriber needs a token at once. Only the token the subscriber shows counts
+   * (`heldToken`): the shared record says what was minted, and a push can be lost with its instance. No
+   * usable token shown: the current one at once (INITIAL). One granting other rights: at once (RESYNC).
+   * One within the renewal lead: at once (EXPIRING). Otherwise nothing now, and the next renewal is
+   * scheduled from the shown token's expiry. So every instance answers alike, whatever failed before.
+   */
+  async start(heldToken?: string): Promise<void> {
+    const { issuer, userId, roomId, clock, logger } = this.options;
     const [record, decision] = await Promise.all([issuer.lastIssued(userId, roomId), issuer.decide(userId, roomId)]);
-    if (record !== null) this.ttlSeconds = record.ttlSeconds;
-    const fresh = record !== null && samePrivilege(record, decision.privilege) && !withinLead(record.expiresAt, clock.now(), issuer.timing);
     this.lastEpoch = decision.epoch;
-    if (fresh) {
+    // The lifetime the user asked for (issueToken) is reused for renewals; it says nothing about what the client holds.
+    if (record !== null) this.ttlSeconds = record.ttlSeconds;
+    const check = heldToken === undefined ? undefined : issuer.readHeld(userId, roomId, heldToken);
+    if (check === undefined || "refused" in check) {
+      if (check !== undefined) logger.debug("held token not accepted: sending the current one", { code: check.refused });
+      this.initialReason = RenewalReason.INITIAL;
+    } else if (!samePrivilege(check.held.privilege, decision.privilege)) {
+      this.initialReason = RenewalReason.RESYNC;
+    } else if (!holdsCurrent(check.held, decision.privilege, clock.now(), issuer.timing)) {
+      this.initialReason = RenewalReason.EXPIRING;
+    } else {
       this.lastPrivilege = decision.privilege;
       this.lastVersion = decision.version;
-      this.arm(record.renewAtMs);
-    } else {
-      this.raise(FLAG.INITIAL);
+      this.arm(issuer.renewAtOf(check.held));
+      return;
     }
+    this.raise(FLAG.INITIAL);
   }
 
   /** Feeds a room event; late, duplicate and unrelated events are dropped. */
@@ -227,7 +243,7 @@ export class RenewalStream implements AsyncIterableIterator<TokenRenewal | Renew
     }
     const changed = this.lastPrivilege === undefined || !samePrivilege(this.lastPrivilege, decision.privilege);
     let reason: RenewalReason;
-    if (flags & FLAG.INITIAL) reason = RenewalReason.INITIAL;
+    if (flags & FLAG.INITIAL) reason = this.initialReason;
     else if (changed) reason = flags & FLAG.RESYNC ? RenewalReason.RESYNC : RenewalReason.PRIVILEGE_CHANGED;
     else if (flags & FLAG.EXPIRING) reason = RenewalReason.EXPIRING;
     else {

@@ -4,6 +4,7 @@ import { decidePrivilege, hasAccess, type Privilege } from "../rooms/policy.js";
 import type { RoomState } from "../rooms/room.js";
 import type { IssuedRecord, RoomStore } from "../rooms/store.js";
 import { assertRoomId, buildPrivilegePayload, encodeToken04, InvalidArgumentError, type RandomBytes } from "../token/index.js";
+import { readHeldToken, type HeldToken, type HeldTokenCheck } from "./held-token.js";
 import { renewAtMs, type RenewalTiming } from "./schedule.js";
 
 /** A minted token with what the client needs to use and renew it. */
@@ -75,8 +76,15 @@ export interface TokenIssuer {
   mint(userId: string, roomId: string | null, decision: Decision, ttlSeconds: number): Promise<RoomToken>;
   /** `decide` then `mint`. */
   issue(userId: string, roomId: string | null, ttlSeconds: number): Promise<RoomToken>;
-  /** The record of the last token issued to the user for the room. */
+  /**
+   * The record of the last token minted for the user and room. It says what was minted, not what the
+   * client received: use it for the lifetime the user asked for, never to decide what the client holds.
+   */
   lastIssued(userId: string, roomId: string | null): Promise<IssuedRecord | null>;
+  /** Decrypts and checks a token the subscriber says it holds (see {@link readHeldToken}); never throws for bad input. */
+  readHeld(userId: string, roomId: string | null, token: string): HeldTokenCheck;
+  /** When a token the subscriber holds is to be renewed (unix ms, with jitter). */
+  renewAtOf(held: HeldToken): number;
   readonly timing: RenewalTiming;
   readonly defaultTtlSeconds: number;
 }
@@ -165,6 +173,9 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       return issuer.mint(userId, roomId, await issuer.decide(userId, roomId), ttlSeconds);
     },
     lastIssued: (userId, roomId) => store.getIssued(userId, roomId),
+    readHeld: (userId, roomId, token) =>
+      readHeldToken(token, { secret: options.serverSecret, appId: options.appId, userId, roomId, nowSeconds: Math.floor(clock.now() / 1000) }),
+    renewAtOf: (held) => renewAtMs(held.issuedAt, held.expiresAt, timing, options.random()),
   };
   return issuer;
 }

@@ -7,7 +7,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Viewer } from "../auth/authenticator.js";
 import { AuthenticationError, RateLimitedError } from "../errors/service-errors.js";
 import type { GraphQLContext, Services } from "../graphql/context.js";
-import { classify, codedError, ErrorCode, maskError, normalizeError } from "../graphql/errors.js";
+import { classify, codedError, ErrorCode, maskError, normalizeError, refusalCode } from "../graphql/errors.js";
 import { buildSchema } from "../graphql/schema.js";
 import { errorName, type Logger } from "../log/logger.js";
 import type { AuthGate } from "./auth-gate.js";
@@ -69,18 +69,20 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 // Logs errors that are about to be masked, with the request's id; their messages stay out of responses.
+// UNAVAILABLE is expected while Redis fails over: a warning, not an error.
 const logUnexpectedErrors = ({ args, result }: { args: { contextValue: GraphQLContext }; result: object }): void => {
   const errors = "errors" in result && Array.isArray(result.errors) ? result.errors : [];
   for (const e of errors) {
     const original = (e as { originalError?: unknown }).originalError;
-    if (original !== undefined && classify(original) === undefined && (original as Error).name !== "GraphQLError") {
-      args.contextValue.logger.error("unexpected error", { error: errorName(original) });
-    }
+    if (original === undefined) continue;
+    const code = classify(original)?.code;
+    if (code === ErrorCode.UNAVAILABLE) args.contextValue.logger.warn("refused: shared state unavailable", { code, error: errorName(original) });
+    else if (code === undefined && (original as Error).name !== "GraphQLError") args.contextValue.logger.error("unexpected error", { error: errorName(original) });
   }
 };
 // One hooks object for every execution rather than new closures per request.
-const UNEXPECTED_ERROR_HOOKS = Object.freeze({ onExecuteDone: logUnexpectedErrors });
-const useUnexpectedErrorLog: Plugin<GraphQLContext> = { onExecute: () => UNEXPECTED_ERROR_HOOKS };
+const UNEXPECTED_ERROR_HOOKS = Object.freeze({ onExecuteDone: logUnexpectedErrors, onSubscribeResult: logUnexpectedErrors });
+const useUnexpectedErrorLog: Plugin<GraphQLContext> = { onExecute: () => UNEXPECTED_ERROR_HOOKS, onSubscribe: () => UNEXPECTED_ERROR_HOOKS };
 
 interface ResultLike {
   errors?: readonly GraphQLError[];
@@ -163,7 +165,12 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
       debug: () => undefined,
       info: () => undefined,
       warn: (...args: unknown[]) => options.logger.warn("graphql warning", { error: errorName(args[0]) }),
-      error: (...args: unknown[]) => options.logger.error("graphql error", { error: errorName(args[0]) }),
+      // Yoga reports every error it masks here, expected refusals too: those are logged (or not) with
+      // the request's id by useUnexpectedErrorLog, so only unexpected ones are errors here.
+      error: (...args: unknown[]) => {
+        if (refusalCode(args[0]) === undefined) options.logger.error("graphql error", { error: errorName(args[0]) });
+        else options.logger.debug("graphql refusal", { code: refusalCode(args[0]) });
+      },
     },
     context: async ({ req, viewer, logger }) => {
       if (viewer !== undefined) return { viewer, services, logger };

@@ -15,7 +15,7 @@ describe("schema.graphql", () => {
       "issueToken(roomId: String, effectiveTimeInSeconds: Int): RoomToken!", "grantPublish(roomId: String!, userId: String!, streamIds: [String!]): Room!",
       "revokePublish(roomId: String!, userId: String!): Room!", "setPublishers(roomId: String!, publishers: [PublisherInput!]!): Room!",
       "setRoomAccess(roomId: String!, access: RoomAccess!, members: [String!]): Room!", "addRoomMembers(roomId: String!, userIds: [String!]!): Room!",
-      "removeRoomMembers(roomId: String!, userIds: [String!]!): Room!", "tokenRenewed(roomId: String): TokenRenewal!",
+      "removeRoomMembers(roomId: String!, userIds: [String!]!): Room!", "tokenRenewed(roomId: String, heldToken: String): TokenRenewal!",
       "roomHistory(roomId: String!, last: Int = 50): [RoomChange!]!", "roomChanged(roomId: String!): Room!",
       "tokenHolders: [TokenHolder!]!", "lastChange: RoomChange",
     ]) {

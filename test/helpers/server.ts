@@ -19,6 +19,15 @@ export const TEST_SECRETS = {
 
 export const TEST_APP_ID = 987654321;
 
+/** The environment of an instance with the test credentials, on a free port. */
+export const TEST_ENV: Readonly<Record<string, string>> = {
+  ZEGO_APP_ID: String(TEST_APP_ID),
+  ZEGO_SERVER_SECRET: TEST_SECRETS.serverSecret,
+  AUTH_JWT_SECRET: TEST_SECRETS.jwtSecret,
+  SERVICE_API_KEYS: TEST_SECRETS.apiKey,
+  PORT: "0",
+};
+
 /** A running server with helpers to call it. */
 export interface TestServer {
   readonly server: TokenServer;
@@ -57,15 +66,7 @@ export interface StartOptions {
 
 /** Starts a real server on a free port with known credentials. */
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
-  const config = loadConfig({
-    ZEGO_APP_ID: String(TEST_APP_ID),
-    ZEGO_SERVER_SECRET: TEST_SECRETS.serverSecret,
-    AUTH_JWT_SECRET: TEST_SECRETS.jwtSecret,
-    SERVICE_API_KEYS: TEST_SECRETS.apiKey,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    ...options.env,
-  }, { readFile: (path) => readFileSync(path, "utf8") });
+  const config = loadConfig({ ...TEST_ENV, HOST: "127.0.0.1", ...options.env }, { readFile: (path) => readFileSync(path, "utf8") });
   const server = await createTokenServer({
     config,
     ...(options.clock === undefined ? {} : { clock: options.clock }),

@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { signUserJwt } from "../../src/auth/dev-jwt.js";
 import { runTs, type Child } from "../helpers/process.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { eventually, startTestServer, subscribe, TEST_APP_ID, TEST_SECRETS, type TestServer } from "../helpers/server.js";
+import { eventually, startTestServer, subscribe, TEST_ENV, TEST_SECRETS, type TestServer } from "../helpers/server.js";
 import { GRANT, ISSUE, RENEWED, ROOM, type RenewedResult } from "../service/ops.js";
 
 let redis: TestRedis | undefined;
@@ -93,11 +93,7 @@ describe("faults", () => {
     redis = await startRedis();
     const env = {
       REDIS_URL: redis.url,
-      ZEGO_APP_ID: String(TEST_APP_ID),
-      ZEGO_SERVER_SECRET: TEST_SECRETS.serverSecret,
-      AUTH_JWT_SECRET: TEST_SECRETS.jwtSecret,
-      SERVICE_API_KEYS: TEST_SECRETS.apiKey,
-      PORT: "0",
+      ...TEST_ENV,
       LOG_LEVEL: "info",
     };
     const p1 = runTs("src/cli/start.ts", env);

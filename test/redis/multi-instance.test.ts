@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeToken04 } from "../../src/index.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { eventually, startTestServer, subscribe, TEST_SECRETS, type SubscriptionQueue, type TestServer } from "../helpers/server.js";
-import { GRANT, ISSUE, RENEWED, ROOM, SET_PUBLISHERS, type RenewedResult } from "../service/ops.js";
+import { GRANT, ISSUE, RENEWED, ROOM, SET_PUBLISHERS, type RenewedResult, type TokenShape } from "../service/ops.js";
 
 let redis: TestRedis;
 let a: TestServer;
@@ -60,11 +60,14 @@ describe("instances sharing one Redis", () => {
     sub.dispose();
   });
 
-  it("issueToken on A, then tokenRenewed on B sends no INITIAL: the record is shared", async () => {
-    const issued = await a.gql(ISSUE, { roomId: "m-shared" }, "bob");
+  it("issueToken on A, then tokenRenewed on B showing that token sends nothing at once; without it, INITIAL", async () => {
+    const issued = await a.gql<{ issueToken: TokenShape }>(ISSUE, { roomId: "m-shared" }, "bob");
     expect(issued.errors).toBeUndefined();
-    const sub = subscribe<RenewedResult>(await b.ws("bob"), RENEWED, { roomId: "m-shared" });
+    const sub = subscribe<RenewedResult>(await b.ws("bob"), RENEWED, { roomId: "m-shared", heldToken: issued.data!.issueToken.token });
     expect(await sub.drain(300)).toEqual([]);
+    const plain = subscribe<RenewedResult>(await b.ws("bob"), RENEWED, { roomId: "m-shared" });
+    expect((await plain.next()).data!.tokenRenewed.reason).toBe("INITIAL");
+    plain.dispose();
     sub.dispose();
   });
 

@@ -1,7 +1,7 @@
 /** GraphQL documents shared by the service tests. */
 export const TOKEN_FIELDS = "token userId roomId canLoginRoom canPublish streamIds version issuedAt expiresAt renewAt serverTime appId";
 export const ISSUE = `mutation($roomId: String, $ttl: Int) { issueToken(roomId: $roomId, effectiveTimeInSeconds: $ttl) { ${TOKEN_FIELDS} } }`;
-export const RENEWED = `subscription($roomId: String) { tokenRenewed(roomId: $roomId) { reason token { ${TOKEN_FIELDS} } } }`;
+export const RENEWED = `subscription($roomId: String, $heldToken: String) { tokenRenewed(roomId: $roomId, heldToken: $heldToken) { reason token { ${TOKEN_FIELDS} } } }`;
 export const ROOM_FIELDS = "roomId access members publishers { userId streamIds } hasPublishRules version";
 export const GRANT = `mutation($roomId: String!, $userId: String!, $streamIds: [String!]) { grantPublish(roomId: $roomId, userId: $userId, streamIds: $streamIds) { ${ROOM_FIELDS} } }`;
 export const REVOKE = `mutation($roomId: String!, $userId: String!) { revokePublish(roomId: $roomId, userId: $userId) { ${ROOM_FIELDS} } }`;

@@ -58,10 +58,10 @@ describe("the full story on one instance", () => {
 
   it("subscribe, grant, and the PRIVILEGE_CHANGED push carries a token that allows exactly the granted streams", async () => {
     const room = "story-grant";
-    await t.gql(ISSUE, { roomId: room }, "alice");
+    const issued = await t.gql<{ issueToken: TokenShape }>(ISSUE, { roomId: room }, "alice");
     const client = await t.ws("alice");
-    const sub = subscribe<RenewedResult>(client, RENEWED, { roomId: room });
-    // The token just issued is fresh and shared: no INITIAL push.
+    const sub = subscribe<RenewedResult>(client, RENEWED, { roomId: room, heldToken: issued.data!.issueToken.token });
+    // The client shows the token just issued, and it is current: no push at once.
     expect(await sub.drain(200)).toEqual([]);
 
     const g = await t.gql(GRANT, { roomId: room, userId: "alice", streamIds: ["story-grant_alice"] }, "service");

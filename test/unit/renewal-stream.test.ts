@@ -1,32 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createManualClock } from "../../src/clock/clock.js";
-import { createMemoryEventBus } from "../../src/events/memory-bus.js";
-import { silentLogger } from "../../src/log/logger.js";
-import { createRenewalHub } from "../../src/renewal/renewal-hub.js";
-import { createTokenIssuer } from "../../src/renewal/token-issuer.js";
-import { createMemoryRoomStore } from "../../src/rooms/memory-store.js";
-import { createRoomService } from "../../src/rooms/room-service.js";
 import type { RoomStore } from "../../src/rooms/store.js";
+import { renewalSetup } from "../helpers/renewal.js";
 
-function setup(wrap: (store: RoomStore) => RoomStore = (s) => s) {
-  const clock = createManualClock(1_800_000_000_000);
-  const store = wrap(createMemoryRoomStore({ clock }));
-  const bus = createMemoryEventBus();
-  const issuer = createTokenIssuer({
-    appId: 1,
-    serverSecret: "0123456789abcdef0123456789abcdef",
-    tokenTtlSeconds: 3600,
-    tokenMaxTtlSeconds: 86400,
-    timing: { leadSeconds: 60, jitterSeconds: 30 },
-    defaultCanPublish: false,
-    store,
-    clock,
-    random: () => 0.5,
-  });
-  const hub = createRenewalHub({ issuer, bus, clock, logger: silentLogger });
-  const rooms = createRoomService({ store, bus, logger: silentLogger });
-  return { clock, store, bus, issuer, hub, rooms };
-}
+const setup = (wrap?: (store: RoomStore) => RoomStore) => renewalSetup(wrap === undefined ? {} : { wrap });
 
 describe("RenewalStream", () => {
   it("coalesces 100 changes made while the subscriber is busy into one push with the final state", async () => {
