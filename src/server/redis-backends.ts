@@ -26,7 +26,7 @@ const CONNECT_WAIT_MS = 3000;
  * Redis store and bus. One Redis or Sentinel: two connections, one for commands and PUBLISH, one in
  * subscriber mode. Cluster: one cluster connection for commands and SPUBLISH, and per-primary
  * subscriber connections for sharded pub/sub. Stopping the store closes the command side, stopping
- * the bus its subscriptions.
+ * the bus its subscriber connections.
  */
 export async function createRedisBackends(options: RedisBackendsOptions): Promise<Backends> {
   const { prefix, logger } = options;
@@ -53,7 +53,7 @@ export async function createRedisBackends(options: RedisBackendsOptions): Promis
     const [a, b] = await Promise.all([connectSoon(command, CONNECT_WAIT_MS), connectSoon(subscriber, CONNECT_WAIT_MS)]);
     if (!a || !b) logger.warn("redis is not reachable yet; retrying in the background");
     bus = createRedisEventBus({ publisher: command, subscriber, prefix, logger });
-    closers.push(() => closeRedis(command), () => closeRedis(subscriber));
+    closers.push(() => closeRedis(command));
   }
   const store = createRedisRoomStore({ redis: commands, prefix, waitReplicas: options.waitReplicas ?? 0 });
   return {
