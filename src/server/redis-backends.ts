@@ -8,33 +8,33 @@ import { closeRedis, connectSoon, createRedisConnection, type RedisClient } from
 import { createShardSubscriber } from "../redis/shard-subscriber.js";
 import { createRedisRoomStore } from "../rooms/redis-store.js";
 import type { EventBus } from "../events/bus.js";
-import type { Backends } from "./backends.js";
+import type { Backends } from "./backend-profile.js";
+import { createRedisEnforcementStore } from "../enforcement/redis-store.js";
 
-/** Options of {@link createRedisBackends}: a target (or, for one Redis, just its URL). */
-export type RedisBackendsOptions = {
+/** Options of {@link createRedisBackends}. */
+export interface RedisBackendsOptions {
+  readonly target: RedisTarget;
   readonly prefix: string;
   readonly logger: Logger;
   /** Names this instance's connections in CLIENT LIST (`<name>-commands`, `<name>-subscriber`); default random. */
   readonly clientName?: string;
   /** Replicas that must confirm each room change (`WAIT`); default 0. */
   readonly waitReplicas?: number;
-} & ({ readonly target: RedisTarget } | { readonly url: string });
+}
 
 const CONNECT_WAIT_MS = 3000;
 
 /**
  * Redis store and bus. One Redis or Sentinel: two connections, one for commands and PUBLISH, one in
  * subscriber mode. Cluster: one cluster connection for commands and SPUBLISH, and per-primary
- * subscriber connections for sharded pub/sub. Stopping the store closes the command side, stopping
- * the bus its subscriber connections.
+ * subscriber connections for sharded pub/sub. The bus owns (and closes) its subscriber connections;
+ * the command connection, shared by store, bus, enforcement queue and rate limits, closes last, in `stop`.
  */
 export async function createRedisBackends(options: RedisBackendsOptions): Promise<Backends> {
-  const { prefix, logger } = options;
-  const target: RedisTarget = "target" in options ? options.target : { kind: "single", url: options.url };
+  const { target, prefix, logger } = options;
   const name = options.clientName ?? `zts-${randomBytes(4).toString("hex")}`;
   let commands: RedisClient;
   let bus: EventBus;
-  const closers: Array<() => Promise<void>> = [];
   if (target.kind === "cluster") {
     const cluster = createRedisClusterConnection({ nodes: target.nodes, role: "commands", name: `${name}-commands`, logger });
     commands = cluster;
@@ -45,7 +45,6 @@ export async function createRedisBackends(options: RedisBackendsOptions): Promis
       prefix,
       logger,
     });
-    closers.push(() => closeRedis(cluster));
   } else {
     const command = createRedisConnection({ target, role: "commands", name: `${name}-commands`, logger, offlineQueue: false });
     const subscriber = createRedisConnection({ target, role: "subscriber", name: `${name}-subscriber`, logger, offlineQueue: true });
@@ -53,18 +52,17 @@ export async function createRedisBackends(options: RedisBackendsOptions): Promis
     const [a, b] = await Promise.all([connectSoon(command, CONNECT_WAIT_MS), connectSoon(subscriber, CONNECT_WAIT_MS)]);
     if (!a || !b) logger.warn("redis is not reachable yet; retrying in the background");
     bus = createRedisEventBus({ publisher: command, subscriber, prefix, logger });
-    closers.push(() => closeRedis(command));
   }
   const store = createRedisRoomStore({ redis: commands, prefix, waitReplicas: options.waitReplicas ?? 0 });
   return {
     kind: "redis",
     redis: commands,
-    store: {
-      ...store,
-      async stop() {
-        await Promise.all(closers.map((close) => close()));
-      },
-    },
+    store,
     bus,
+    createEnforcementStore: () => createRedisEnforcementStore({ redis: commands, prefix }),
+    async stop() {
+      await Promise.allSettled([bus.stop(), store.stop()]);
+      await closeRedis(commands);
+    },
   };
 }

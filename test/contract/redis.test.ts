@@ -8,13 +8,13 @@ import { describeRoomStoreContract } from "./room-store.contract.js";
 
 async function twoInstances() {
   const redis = await startRedis();
-  const make = () => createRedisBackends({ url: redis.url, prefix: "contract", logger: silentLogger });
+  const make = () => createRedisBackends({ target: { kind: "single", url: redis.url }, prefix: "contract", logger: silentLogger });
   const [a, b] = await Promise.all([make(), make()]);
   return {
     a,
     b,
     close: async () => {
-      await Promise.all([a.store.stop(), b.store.stop(), a.bus.stop(), b.bus.stop()]);
+      await Promise.all([a.stop(), b.stop()]);
       await redis.stop();
     },
   };
