@@ -9,7 +9,7 @@ export interface MemoryEventBusOptions {
 }
 
 /** A transport inside one process: messages arrive on a later microtask, as from a network. */
-export const memoryTransport: BusTransportFactory = (handlers) => ({
+const memoryTransport: BusTransportFactory = (handlers) => ({
   async publish(roomId, message) {
     queueMicrotask(() => handlers.onMessage(roomId, message));
   },

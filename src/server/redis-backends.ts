@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { RedisTarget } from "../config/config.js";
-import { createRedisEventBus } from "../events/redis-bus.js";
-import { createShardedRedisEventBus } from "../events/sharded-redis-bus.js";
+import { createEventBus } from "../events/event-bus.js";
+import { redisPubSubTransport } from "../events/redis-transport.js";
+import { shardedPubSubTransport } from "../events/sharded-redis-transport.js";
 import type { Logger } from "../log/logger.js";
 import { createRedisClusterConnection } from "../redis/cluster-connection.js";
 import { closeRedis, connectSoon, createRedisConnection, type RedisClient } from "../redis/connection.js";
@@ -39,10 +40,12 @@ export async function createRedisBackends(options: RedisBackendsOptions): Promis
     const cluster = createRedisClusterConnection({ nodes: target.nodes, role: "commands", name: `${name}-commands`, logger });
     commands = cluster;
     if (!(await connectSoon(cluster, CONNECT_WAIT_MS))) logger.warn("redis cluster is not reachable yet; retrying in the background");
-    bus = createShardedRedisEventBus({
-      publisher: cluster,
-      subscriber: (handlers) => createShardSubscriber({ cluster, name: `${name}-subscriber`, logger, ...handlers }),
-      prefix,
+    bus = createEventBus({
+      transport: shardedPubSubTransport({
+        publisher: cluster,
+        subscriber: (handlers) => createShardSubscriber({ cluster, name: `${name}-subscriber`, logger, ...handlers }),
+        prefix,
+      }),
       logger,
     });
   } else {
@@ -51,7 +54,7 @@ export async function createRedisBackends(options: RedisBackendsOptions): Promis
     commands = command;
     const [a, b] = await Promise.all([connectSoon(command, CONNECT_WAIT_MS), connectSoon(subscriber, CONNECT_WAIT_MS)]);
     if (!a || !b) logger.warn("redis is not reachable yet; retrying in the background");
-    bus = createRedisEventBus({ publisher: command, subscriber, prefix, logger });
+    bus = createEventBus({ transport: redisPubSubTransport({ publisher: command, subscriber, prefix, logger }), logger });
   }
   const store = createRedisRoomStore({ redis: commands, prefix, waitReplicas: options.waitReplicas ?? 0 });
   return {

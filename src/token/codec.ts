@@ -1,6 +1,5 @@
 import type { RoomPrivilege } from "./payload.js";
 import type { TokenMode } from "./format.js";
-import type { VerifyToken04Options } from "./verify-rules.js";
 
 /** A source of cryptographically secure random bytes; injectable so tests can pin output. */
 export type RandomBytes = (size: number) => Uint8Array;
@@ -53,6 +52,24 @@ export interface DecodedToken04 {
 export interface DecodeToken04Options {
   /** The 32-byte ServerSecret. */
   readonly secret: string;
+  /** Current time in unix seconds; defaults to the system clock. */
+  readonly now?: number;
+}
+
+/** What a verifier expects of a token, as ZEGO's server checks it at login and publish. */
+export interface VerifyToken04Options {
+  /** The 32-byte ServerSecret. */
+  readonly secret: string;
+  /** The AppID the token must be for. */
+  readonly appId: number;
+  /** The user who presents the token. */
+  readonly userId?: string;
+  /** The room being logged into. */
+  readonly roomId?: string;
+  /** The stream being published; implies `publish`. */
+  readonly streamId?: string;
+  /** Check the publish privilege. */
+  readonly publish?: boolean;
   /** Current time in unix seconds; defaults to the system clock. */
   readonly now?: number;
 }

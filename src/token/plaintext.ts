@@ -18,7 +18,7 @@ export interface CheckedEncodeInput<K> {
 }
 
 /** The current time in unix seconds. */
-export function nowSeconds(): number {
+function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 

@@ -1,23 +1,5 @@
-import type { DecodedToken04 } from "./codec.js";
+import type { DecodedToken04, VerifyToken04Options } from "./codec.js";
 import { TokenError, TokenErrorCode } from "./errors.js";
-
-/** What a verifier expects of a token, as ZEGO's server checks it at login and publish. */
-export interface VerifyToken04Options {
-  /** The 32-byte ServerSecret. */
-  readonly secret: string;
-  /** The AppID the token must be for. */
-  readonly appId: number;
-  /** The user who presents the token. */
-  readonly userId?: string;
-  /** The room being logged into. */
-  readonly roomId?: string;
-  /** The stream being published; implies `publish`. */
-  readonly streamId?: string;
-  /** Check the publish privilege. */
-  readonly publish?: boolean;
-  /** Current time in unix seconds; defaults to the system clock. */
-  readonly now?: number;
-}
 
 /** What verifiers report for a basic token: it passes, but nothing in it restricts room or stream. */
 export const BASIC_TOKEN_NOTE =

@@ -1,8 +1,9 @@
-import type { DecodedToken04 } from "./codec.js";
+import type { DecodedToken04, VerifyToken04Options } from "./codec.js";
 import { decodeToken04 } from "./decode.js";
-import { checkVerifyRules, type VerifyToken04Options } from "./verify-rules.js";
+import { checkVerifyRules } from "./verify-rules.js";
 
-export { BASIC_TOKEN_NOTE, type VerifyToken04Options } from "./verify-rules.js";
+export { BASIC_TOKEN_NOTE } from "./verify-rules.js";
+export type { VerifyToken04Options } from "./codec.js";
 
 /**
  * Decodes a token on node:crypto and applies ZEGO's checks (app, user, room, login, publish, stream

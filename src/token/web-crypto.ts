@@ -1,9 +1,9 @@
-import type { DecodedToken04, DecodeToken04Options, EncodeToken04Input, EncodeToken04Options, TokenCodec } from "./codec.js";
+import type { DecodedToken04, DecodeToken04Options, EncodeToken04Input, EncodeToken04Options, TokenCodec, VerifyToken04Options } from "./codec.js";
 import { layoutEnvelope, parseEnvelope, readInt32, type Base64 } from "./envelope.js";
 import { InvalidArgumentError } from "./errors.js";
 import { CBC_IV_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES, SECRET_BYTES, TOKEN_VERSION, type TokenMode } from "./format.js";
 import { checkEncodeInput, decryptFailed, readPlaintext, tokenPlaintext } from "./plaintext.js";
-import { checkVerifyRules, type VerifyToken04Options } from "./verify-rules.js";
+import { checkVerifyRules } from "./verify-rules.js";
 
 // The token04 codec on WebCrypto (browsers, workers, Deno, Node's global crypto): no Node built-ins.
 

@@ -1,13 +1,12 @@
-import type { DecodedToken04, EncodeToken04Input } from "../../token/codec.js";
 import { TokenError, type TokenErrorCode } from "../../token/errors.js";
-import type { VerifyToken04Options } from "../../token/verify-rules.js";
+import type { DecodedToken04, EncodeToken04Input, VerifyToken04Options } from "../../token/codec.js";
 import { webTokenCodec } from "../../token/web-crypto.js";
 
 // The Token Assistant's codec: the token core on its WebCrypto backend, so the page accepts and
 // refuses the same tokens with the same codes as the library and the CLI.
 
 export { buildPrivilegePayload } from "../../token/payload.js";
-export { TokenError, ZEGO_ERROR_CODES } from "../../token/errors.js";
+export { TokenError } from "../../token/errors.js";
 export { BASIC_TOKEN_NOTE } from "../../token/verify-rules.js";
 export { tokenFields } from "../../token/plaintext.js";
 export type { RoomPrivilege } from "../../token/payload.js";

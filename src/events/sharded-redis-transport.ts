@@ -1,20 +1,16 @@
 import type { Cluster } from "ioredis";
-import type { Logger } from "../log/logger.js";
 import { hashTag } from "../redis/key-slot.js";
 import type { ShardSubscriber } from "../redis/shard-subscriber.js";
-import type { EventBus } from "./bus.js";
-import { createEventBus } from "./event-bus.js";
 import type { BusTransportFactory } from "./transport.js";
 
-/** Options of {@link shardedPubSubTransport} and {@link createShardedRedisEventBus}. */
-export interface ShardedRedisEventBusOptions {
-  /** The command cluster, for SPUBLISH (the bus never closes it). */
+/** Options of {@link shardedPubSubTransport}. */
+export interface ShardedPubSubTransportOptions {
+  /** The command cluster, for SPUBLISH (the transport never closes it). */
   readonly publisher: Cluster;
-  /** Creates the subscriber; the bus hands it the message and recovery callbacks, and stops it. */
+  /** Creates the subscriber; the transport hands it the message and recovery callbacks, and stops it. */
   readonly subscriber: (handlers: { onMessage: (channel: string, message: string) => void; onRecovered: () => void }) => ShardSubscriber;
   /** Channel prefix, e.g. `zts`. */
   readonly prefix: string;
-  readonly logger: Logger;
 }
 
 /** The shard channel of a room: `<prefix>:events:{<roomId>}`, in the slot of the room's keys. */
@@ -27,7 +23,7 @@ function roomShardChannel(prefix: string, roomId: string): string {
  * only the room's shard. After a shard failover, a dropped connection or a moved slot, the bus resyncs
  * once every subscription is confirmed live again.
  */
-export function shardedPubSubTransport(options: ShardedRedisEventBusOptions): BusTransportFactory {
+export function shardedPubSubTransport(options: ShardedPubSubTransportOptions): BusTransportFactory {
   const { publisher, prefix } = options;
   const channelPrefix = `${prefix}:events:{`;
   const channel = (roomId: string) => roomShardChannel(prefix, roomId);
@@ -52,9 +48,4 @@ export function shardedPubSubTransport(options: ShardedRedisEventBusOptions): Bu
       stop: () => subscriber.stop(),
     };
   };
-}
-
-/** An {@link EventBus} over Redis Cluster sharded pub/sub. */
-export function createShardedRedisEventBus(options: ShardedRedisEventBusOptions): EventBus {
-  return createEventBus({ transport: shardedPubSubTransport(options), logger: options.logger });
 }

@@ -2,15 +2,13 @@ import type { Redis } from "ioredis";
 import { UnavailableError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { closeRedis } from "../redis/connection.js";
-import type { EventBus } from "./bus.js";
-import { createEventBus } from "./event-bus.js";
 import type { BusTransportFactory } from "./transport.js";
 
-/** Options of {@link redisPubSubTransport} and {@link createRedisEventBus}. */
-export interface RedisEventBusOptions {
-  /** Connection used for PUBLISH (the command connection; the bus never closes it). */
+/** Options of {@link redisPubSubTransport}. */
+export interface RedisPubSubTransportOptions {
+  /** Connection used for PUBLISH (the command connection; the transport never closes it). */
   readonly publisher: Redis;
-  /** Dedicated connection in subscriber mode; the bus owns it and closes it on stop. */
+  /** Dedicated connection in subscriber mode; the transport owns it and closes it on stop. */
   readonly subscriber: Redis;
   /** Channel prefix, e.g. `zts` (ioredis's keyPrefix does not apply to channels). */
   readonly prefix: string;
@@ -21,7 +19,7 @@ export interface RedisEventBusOptions {
  * Redis pub/sub: one channel per room. After the subscriber connection comes back, the bus resyncs
  * (pub/sub is at-most-once, so events may have been lost meanwhile).
  */
-export function redisPubSubTransport(options: RedisEventBusOptions): BusTransportFactory {
+export function redisPubSubTransport(options: RedisPubSubTransportOptions): BusTransportFactory {
   const { publisher, subscriber, prefix, logger } = options;
   const channelPrefix = `${prefix}:events:`;
   const channel = (roomId: string) => `${channelPrefix}${roomId}`;
@@ -60,9 +58,4 @@ export function redisPubSubTransport(options: RedisEventBusOptions): BusTranspor
       stop: () => closeRedis(subscriber),
     };
   };
-}
-
-/** An {@link EventBus} over Redis pub/sub. */
-export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
-  return createEventBus({ transport: redisPubSubTransport(options), logger: options.logger });
 }
