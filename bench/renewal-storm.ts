@@ -1,14 +1,12 @@
-// Benchmark 5: N subscriptions whose tokens all expire in the same second. Runs the real renewal hub,
-// token issuer and memory store under a virtual clock (the schedule is what is measured, so no hour of
-// waiting), and reports how the EXPIRING renewals spread over time and how early they come.
+// Benchmark 5: N subscriptions whose tokens all expire in the same second. Builds the service through
+// its composition root (memory backends, never listening) under a virtual clock (the schedule is what is
+// measured, so no hour of waiting), and reports how the EXPIRING renewals spread over time and how early they come.
 import { createManualClock } from "../src/clock/clock.js";
+import { loadConfig } from "../src/config/config.js";
 import { readProcessEnv } from "../src/config/env.js";
-import { createMemoryEventBus } from "../src/events/memory-bus.js";
-import { silentLogger } from "../src/log/logger.js";
-import { createRenewalHub } from "../src/renewal/renewal-hub.js";
 import type { TokenRenewal } from "../src/renewal/renewal-stream.js";
-import { createTokenIssuer } from "../src/renewal/token-issuer.js";
-import { createMemoryRoomStore } from "../src/rooms/memory-store.js";
+import { createTokenServer } from "../src/server/create-server.js";
+import { createMemoryBackends } from "../src/server/memory-backends.js";
 import { machineLine } from "./harness.js";
 import { sizeFromEnv } from "./measure.js";
 import { report } from "./report.js";
@@ -20,20 +18,15 @@ const jitter = sizeFromEnv(env, "BENCH_STORM_JITTER", 30);
 const ttl = 3600;
 
 const clock = createManualClock(Date.UTC(2026, 10, 28, 12, 0, 0));
-const store = createMemoryRoomStore({ clock });
-const bus = createMemoryEventBus();
-const issuer = createTokenIssuer({
-  appId: 1,
-  serverSecret: "0123456789abcdef0123456789abcdef",
-  tokenTtlSeconds: ttl,
-  tokenMaxTtlSeconds: 86400,
-  timing: { leadSeconds: lead, jitterSeconds: jitter },
-  defaultCanPublish: false,
-  store,
-  clock,
-  random: Math.random,
+const config = loadConfig({
+  ZEGO_APP_ID: "1",
+  ZEGO_SERVER_SECRET: "0123456789abcdef0123456789abcdef",
+  TOKEN_TTL_SECONDS: String(ttl),
+  TOKEN_RENEW_LEAD_SECONDS: String(lead),
+  TOKEN_RENEW_JITTER_SECONDS: String(jitter),
 });
-const hub = createRenewalHub({ issuer, bus, clock, logger: silentLogger });
+const server = await createTokenServer({ config, clock, backends: createMemoryBackends({ clock }) });
+const hub = server.hub;
 
 // Everyone joins in the same second, so every token expires in the same second.
 const streams = await Promise.all(Array.from({ length: n }, (_, i) => hub.subscribe(`u${i}`, `room-${i % 100}`)));
@@ -85,4 +78,4 @@ report("renewal-storm", { renewals: renewed, seconds: perSecond.size, average, b
   { name: "busiest second / average", kind: "max", bound: 2, value: busiest / average },
   { name: "smallest lead before expiry (s)", kind: "min", bound: 30, value: minLeadMs / 1000 },
 ]);
-await hub.stop();
+await server.stop();

@@ -7,7 +7,7 @@ import {
   TokenError,
   verifyToken04,
   BASIC_TOKEN_NOTE,
-  type DecodedToken04,
+  tokenFields,
 } from "../token/index.js";
 import type { Env } from "../config/env.js";
 
@@ -130,21 +130,6 @@ async function readToken(positionals: string[], io: CliIo): Promise<string> {
   return arg === "-" ? (await io.readStdin()).trim() : arg;
 }
 
-function fields(decoded: DecodedToken04): Record<string, unknown> {
-  return {
-    mode: decoded.mode,
-    appId: decoded.appId,
-    userId: decoded.userId,
-    nonce: decoded.nonce,
-    issuedAt: decoded.issuedAt,
-    expiresAt: decoded.expiresAt,
-    payload: decoded.payload,
-    roomId: decoded.privilege?.roomId ?? null,
-    canLoginRoom: decoded.privilege?.canLoginRoom ?? null,
-    canPublish: decoded.privilege?.canPublish ?? null,
-    streamIds: decoded.privilege?.streamIds ?? null,
-  };
-}
 
 type Values<C extends Command> = ReturnType<typeof parseArgs<{ options: (typeof OPTIONS)[C]; allowPositionals: true; strict: true }>>["values"];
 
@@ -188,7 +173,7 @@ async function generate(values: Values<"generate">, io: CliIo): Promise<number> 
     { now },
   );
   if (values.json) {
-    io.stdout(`${JSON.stringify({ token, ...fields(decodeToken04(token, { secret, now })) })}\n`);
+    io.stdout(`${JSON.stringify({ token, ...tokenFields(decodeToken04(token, { secret, now })) })}\n`);
   } else {
     io.stdout(`${token}\n`);
   }
@@ -205,7 +190,7 @@ async function decode(values: Values<"decode">, positionals: string[], io: CliIo
       const privilege = decoded.privilege === null ? null : (JSON.parse(decoded.payload) as unknown);
       io.stdout(`${JSON.stringify({ mode: decoded.mode, plaintext: decoded.plaintext, privilege })}\n`);
     } else {
-      const lines = Object.entries(fields(decoded)).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+      const lines = Object.entries(tokenFields(decoded)).map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
       io.stdout(`${lines.join("\n")}\n`);
     }
     return 0;
@@ -236,10 +221,10 @@ async function verify(values: Values<"verify">, positionals: string[], io: CliIo
       ...(values["stream-id"] === undefined ? {} : { streamId: values["stream-id"] }),
     });
     if (decoded.privilege === null) {
-      io.stdout(`${JSON.stringify({ valid: true, restricted: false, note: BASIC_TOKEN_NOTE, ...fields(decoded) })}\n`);
+      io.stdout(`${JSON.stringify({ valid: true, restricted: false, note: BASIC_TOKEN_NOTE, ...tokenFields(decoded) })}\n`);
       return EXIT_UNRESTRICTED;
     }
-    io.stdout(`${JSON.stringify({ valid: true, restricted: true, ...fields(decoded) })}\n`);
+    io.stdout(`${JSON.stringify({ valid: true, restricted: true, ...tokenFields(decoded) })}\n`);
     return 0;
   } catch (e) {
     if (!(e instanceof TokenError)) throw e;

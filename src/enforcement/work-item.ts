@@ -63,19 +63,3 @@ export function parseStreamItem(json: string | null | undefined): StreamItem | u
   if (typeof at !== "number" || typeof q !== "number") return undefined;
   return { r, d, a, b, at, q, c };
 }
-
-/** Parses a stored kick item; undefined when invalid. */
-export function parseKickItem(json: string | null | undefined): KickItem | undefined {
-  if (json == null) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(v)) return undefined;
-  const { r, u, why, at, q, c } = v;
-  if (typeof r !== "string" || typeof u !== "string" || typeof why !== "string" || typeof c !== "string") return undefined;
-  if (typeof at !== "number" || typeof q !== "number") return undefined;
-  return { r, u, why, at, q, c };
-}

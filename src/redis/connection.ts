@@ -12,8 +12,8 @@ export type NodeTarget =
   | { readonly kind: "single"; readonly url: string }
   | { readonly kind: "sentinel"; readonly sentinels: readonly HostPort[]; readonly name: string };
 
-/** Options of {@link createRedisConnection}: a target (or, for one Redis, just its URL). */
-export type RedisConnectionOptions = ConnectionSettings & ({ readonly target: NodeTarget } | { readonly url: string });
+/** Options of {@link createRedisConnection}. */
+export type RedisConnectionOptions = ConnectionSettings & { readonly target: NodeTarget };
 
 /** What every connection needs besides its target. */
 export interface ConnectionSettings {
@@ -71,7 +71,7 @@ export function logConnectionErrors(emitter: Redis | Cluster, role: string, logg
  */
 export function createRedisConnection(options: RedisConnectionOptions): Redis {
   const base = nodeOptions(options.name, options.offlineQueue);
-  const target: NodeTarget = "target" in options ? options.target : { kind: "single", url: options.url };
+  const { target } = options;
   const redis =
     target.kind === "single"
       ? new Redis(target.url, base)

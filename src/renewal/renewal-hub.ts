@@ -1,6 +1,6 @@
 import type { Clock } from "../clock/clock.js";
 import { RateLimitedError } from "../errors/service-errors.js";
-import type { EventBus, RoomEvent, Unsubscribe } from "../events/bus.js";
+import type { EventBus, Unsubscribe } from "../events/bus.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { RenewalStream, type TokenRenewal } from "./renewal-stream.js";
 import type { TokenIssuer } from "./token-issuer.js";
@@ -51,54 +51,39 @@ export interface RenewalHub {
   stop(): Promise<void>;
 }
 
-/** Creates a {@link RenewalHub}: one bus listener per room with local subscribers, not one per subscriber. */
+/** Creates a {@link RenewalHub}: one bus listener per subscription; the bus keeps one channel per room. */
 export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
   const { issuer, bus, clock, logger } = options;
   const streams = new Set<RenewalStream>();
   const perUser = new Map<string, number>();
   const maxPerUser = options.maxSubscriptionsPerUser ?? Number.POSITIVE_INFINITY;
-  const byRoom = new Map<string, { streams: Set<RenewalStream>; unsubscribe: Promise<Unsubscribe> }>();
+  const listening = new Map<RenewalStream, Unsubscribe>();
 
   const stopResync = bus.onResync(() => {
     for (const stream of streams) stream.resync();
   });
 
-  const deliver = (event: RoomEvent) => {
-    const entry = byRoom.get(event.roomId);
-    if (entry === undefined) return;
-    for (const stream of entry.streams) stream.onEvent(event);
-  };
-
-  const release = (userId: string, roomId: string | null, stream: RenewalStream) => {
+  const release = (userId: string, stream: RenewalStream) => {
     if (!streams.delete(stream)) return;
     const held = (perUser.get(userId) ?? 1) - 1;
     if (held <= 0) perUser.delete(userId);
     else perUser.set(userId, held);
-    if (roomId === null) return;
-    const entry = byRoom.get(roomId);
-    if (entry === undefined || !entry.streams.delete(stream) || entry.streams.size > 0) return;
-    byRoom.delete(roomId);
-    entry.unsubscribe.then(
-      (unsubscribe) => unsubscribe(),
-      () => undefined,
-    );
+    listening.get(stream)?.();
+    listening.delete(stream);
   };
 
+  // The bus shares one channel subscription per room between its listeners, and resolves each only
+  // once that subscription is active.
   const join = async (roomId: string, stream: RenewalStream) => {
-    let entry = byRoom.get(roomId);
-    if (entry === undefined) {
-      // A listener of its own per entry: a bus de-duplicates identical listeners, so sharing `deliver`
-      // would let a leaving entry's late unsubscribe remove a newer entry's registration.
-      const unsubscribe = bus.subscribe(roomId, (event) => deliver(event));
-      entry = { streams: new Set(), unsubscribe };
-      byRoom.set(roomId, entry);
-      unsubscribe.catch((e: unknown) => {
-        logger.warn("room subscription failed", { error: errorName(e) });
-        if (byRoom.get(roomId) === entry) byRoom.delete(roomId);
-      });
+    let unsubscribe: Unsubscribe;
+    try {
+      unsubscribe = await bus.subscribe(roomId, (event) => stream.onEvent(event));
+    } catch (e) {
+      logger.warn("room subscription failed", { error: errorName(e) });
+      throw e;
     }
-    entry.streams.add(stream);
-    await entry.unsubscribe;
+    if (streams.has(stream)) listening.set(stream, unsubscribe);
+    else unsubscribe();
   };
 
   return {
@@ -114,7 +99,7 @@ export function createRenewalHub(options: RenewalHubOptions): RenewalHub {
         issuer,
         clock,
         logger,
-        onClose: (s) => release(userId, roomId, s),
+        onClose: (s) => release(userId, s),
         ...(options.onPush === undefined ? {} : { onPush: options.onPush }),
         ...(subscribeOptions.credentialExpiresAtMs === undefined ? {} : { credentialExpiresAtMs: subscribeOptions.credentialExpiresAtMs }),
       });

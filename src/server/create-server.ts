@@ -11,8 +11,6 @@ import { createRenewalHub, type RenewalHub } from "../renewal/renewal-hub.js";
 import { createTokenIssuer } from "../renewal/token-issuer.js";
 import { createRoomService } from "../rooms/room-service.js";
 import { createEnforcer, type Enforcer } from "../enforcement/enforcer.js";
-import { createMemoryEnforcementStore } from "../enforcement/memory-store.js";
-import { createRedisEnforcementStore } from "../enforcement/redis-store.js";
 import { DEFAULT_ENFORCEMENT_TUNING, zegoLimits, type EnforcementTuning } from "../enforcement/tuning.js";
 import { createZegoServerApi } from "../zego/server-api.js";
 import { createAuthGate } from "./auth-gate.js";
@@ -35,7 +33,7 @@ export interface TokenServerOptions {
   readonly random?: () => number;
   /** Default: silent. */
   readonly logger?: Logger;
-  /** Store and bus; default from the config (memory, or Redis with REDIS_URL). */
+  /** Store, bus and enforcement queue; default from the config (memory, or Redis with a Redis target). The server stops them. */
   readonly backends?: Backends;
   /** Names this instance's Redis connections in CLIENT LIST; default random. */
   readonly instanceName?: string;
@@ -78,19 +76,14 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const backends =
-    options.backends ?? (await createBackends(config, clock, logger, options.instanceName === undefined ? {} : { clientName: options.instanceName }));
+    options.backends ?? (await createBackends({ config, clock, logger, ...(options.instanceName === undefined ? {} : { clientName: options.instanceName }) }));
   const { store, bus } = backends;
   const ready = async () => {
     await Promise.all([store.ping(), bus.ping()]);
   };
 
   const random = options.random ?? Math.random;
-  const enforcementStore =
-    config.enforcement.enabled || config.callbackSecret !== undefined
-      ? backends.redis === undefined
-        ? createMemoryEnforcementStore()
-        : createRedisEnforcementStore({ redis: backends.redis, prefix: config.redisPrefix })
-      : undefined;
+  const enforcementStore = config.enforcement.enabled || config.callbackSecret !== undefined ? backends.createEnforcementStore() : undefined;
   // Assigned once the HTTP server exists; read at scrape time only.
   let connections: { open(): number } = { open: () => 0 };
   const metrics = createMetrics({
@@ -231,7 +224,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       }, STOP_GRACE_MS);
       await closed;
       clearTimeout(force);
-      await Promise.allSettled([store.stop(), bus.stop()]);
+      await backends.stop();
       await yoga.dispose();
       metrics.close();
     },

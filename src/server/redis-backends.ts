@@ -1,17 +1,20 @@
 import { randomBytes } from "node:crypto";
 import type { RedisTarget } from "../config/config.js";
-import { createRedisEventBus } from "../events/redis-bus.js";
-import { createShardedRedisEventBus } from "../events/sharded-redis-bus.js";
+import { createEventBus } from "../events/event-bus.js";
+import { redisPubSubTransport } from "../events/redis-transport.js";
+import { shardedPubSubTransport } from "../events/sharded-redis-transport.js";
 import type { Logger } from "../log/logger.js";
 import { createRedisClusterConnection } from "../redis/cluster-connection.js";
 import { closeRedis, connectSoon, createRedisConnection, type RedisClient } from "../redis/connection.js";
 import { createShardSubscriber } from "../redis/shard-subscriber.js";
 import { createRedisRoomStore } from "../rooms/redis-store.js";
 import type { EventBus } from "../events/bus.js";
-import type { Backends } from "./backends.js";
+import type { Backends } from "./backend-profile.js";
+import { createRedisEnforcementStore } from "../enforcement/redis-store.js";
 
-/** Options of {@link createRedisBackends}: a target (or, for one Redis, just its URL). */
-export type RedisBackendsOptions = {
+/** Options of {@link createRedisBackends}. */
+export interface RedisBackendsOptions {
+  readonly target: RedisTarget;
   readonly prefix: string;
   readonly logger: Logger;
   /** Names this instance's connections in CLIENT LIST (`<name>-commands`, `<name>-subscriber`); default random. */
@@ -22,42 +25,40 @@ export type RedisBackendsOptions = {
   readonly historyLength?: number;
   /** Stamps history entries made without a time; default Date.now. */
   readonly now?: () => number;
-} & ({ readonly target: RedisTarget } | { readonly url: string });
+}
 
 const CONNECT_WAIT_MS = 3000;
 
 /**
  * Redis store and bus. One Redis or Sentinel: two connections, one for commands and PUBLISH, one in
  * subscriber mode. Cluster: one cluster connection for commands and SPUBLISH, and per-primary
- * subscriber connections for sharded pub/sub. Stopping the store closes the command side, stopping
- * the bus its subscriptions.
+ * subscriber connections for sharded pub/sub. The bus owns (and closes) its subscriber connections;
+ * the command connection, shared by store, bus, enforcement queue and rate limits, closes last, in `stop`.
  */
 export async function createRedisBackends(options: RedisBackendsOptions): Promise<Backends> {
-  const { prefix, logger } = options;
-  const target: RedisTarget = "target" in options ? options.target : { kind: "single", url: options.url };
+  const { target, prefix, logger } = options;
   const name = options.clientName ?? `zts-${randomBytes(4).toString("hex")}`;
   let commands: RedisClient;
   let bus: EventBus;
-  const closers: Array<() => Promise<void>> = [];
   if (target.kind === "cluster") {
     const cluster = createRedisClusterConnection({ nodes: target.nodes, role: "commands", name: `${name}-commands`, logger });
     commands = cluster;
     if (!(await connectSoon(cluster, CONNECT_WAIT_MS))) logger.warn("redis cluster is not reachable yet; retrying in the background");
-    bus = createShardedRedisEventBus({
-      publisher: cluster,
-      subscriber: (handlers) => createShardSubscriber({ cluster, name: `${name}-subscriber`, logger, ...handlers }),
-      prefix,
+    bus = createEventBus({
+      transport: shardedPubSubTransport({
+        publisher: cluster,
+        subscriber: (handlers) => createShardSubscriber({ cluster, name: `${name}-subscriber`, logger, ...handlers }),
+        prefix,
+      }),
       logger,
     });
-    closers.push(() => closeRedis(cluster));
   } else {
     const command = createRedisConnection({ target, role: "commands", name: `${name}-commands`, logger, offlineQueue: false });
     const subscriber = createRedisConnection({ target, role: "subscriber", name: `${name}-subscriber`, logger, offlineQueue: true });
     commands = command;
     const [a, b] = await Promise.all([connectSoon(command, CONNECT_WAIT_MS), connectSoon(subscriber, CONNECT_WAIT_MS)]);
     if (!a || !b) logger.warn("redis is not reachable yet; retrying in the background");
-    bus = createRedisEventBus({ publisher: command, subscriber, prefix, logger });
-    closers.push(() => closeRedis(command), () => closeRedis(subscriber));
+    bus = createEventBus({ transport: redisPubSubTransport({ publisher: command, subscriber, prefix, logger }), logger });
   }
   const store = createRedisRoomStore({
     redis: commands,
@@ -69,12 +70,12 @@ export async function createRedisBackends(options: RedisBackendsOptions): Promis
   return {
     kind: "redis",
     redis: commands,
-    store: {
-      ...store,
-      async stop() {
-        await Promise.all(closers.map((close) => close()));
-      },
-    },
+    store,
     bus,
+    createEnforcementStore: () => createRedisEnforcementStore({ redis: commands, prefix }),
+    async stop() {
+      await Promise.allSettled([bus.stop(), store.stop()]);
+      await closeRedis(commands);
+    },
   };
 }

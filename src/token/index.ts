@@ -19,6 +19,8 @@ export {
   MAX_STREAM_ID_BYTES,
   MAX_USER_ID_BYTES,
 } from "./ids.js";
-export { SECRET_BYTES } from "./secret-key.js";
+export { SECRET_BYTES } from "./format.js";
 export type { TokenMode } from "./format.js";
-export type { RandomBytes } from "./random.js";
+export type { RandomBytes, TokenCodec } from "./codec.js";
+export { nodeTokenCodec } from "./node-codec.js";
+export { tokenFields } from "./plaintext.js";

@@ -1,7 +1,5 @@
 import { randomFillSync } from "node:crypto";
-
-/** A source of cryptographically secure random bytes; injectable so tests can pin output. */
-export type RandomBytes = (size: number) => Buffer;
+import type { RandomBytes } from "./codec.js";
 
 const POOL_SIZE = 4096;
 let pool = Buffer.alloc(0);

@@ -1,7 +1,5 @@
 import { InvalidArgumentError } from "./errors.js";
-
-/** Length of a ZEGO ServerSecret, which is used as an AES-256 key as is. */
-export const SECRET_BYTES = 32;
+import { SECRET_BYTES } from "./format.js";
 
 const MAX_CACHED_KEYS = 16;
 const keys = new Map<string, Buffer>();

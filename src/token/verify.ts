@@ -1,52 +1,14 @@
-import { decodeToken04, type DecodedToken04 } from "./decode.js";
-import { TokenError, TokenErrorCode } from "./errors.js";
+import type { DecodedToken04, VerifyToken04Options } from "./codec.js";
+import { decodeToken04 } from "./decode.js";
+import { checkVerifyRules } from "./verify-rules.js";
 
-/** What a verifier expects of a token, as ZEGO's server checks it at login and publish. */
-export interface VerifyToken04Options {
-  /** The 32-byte ServerSecret. */
-  readonly secret: string;
-  /** The AppID the token must be for. */
-  readonly appId: number;
-  /** The user who presents the token. */
-  readonly userId?: string;
-  /** The room being logged into. */
-  readonly roomId?: string;
-  /** The stream being published; implies `publish`. */
-  readonly streamId?: string;
-  /** Check the publish privilege. */
-  readonly publish?: boolean;
-  /** Current time in unix seconds; defaults to the system clock. */
-  readonly now?: number;
-}
-
-/** What verifiers report for a basic token: it passes, but nothing in it restricts room or stream. */
-export const BASIC_TOKEN_NOTE =
-  "basic token: not restricted by room or stream; accepted only where privilege checks are off in ZEGO's console";
+export { BASIC_TOKEN_NOTE } from "./verify-rules.js";
+export type { VerifyToken04Options } from "./codec.js";
 
 /**
- * Decodes a token and applies ZEGO's checks: app, user, room, login, publish and stream allow-list.
- * Returns the decoded token, or throws {@link TokenError} with a stable code and the ZEGO SDK error number.
- * A basic token (no privilege payload) passes every room and publish check, as in ZEGO where privilege
- * checks are off; callers report it with {@link BASIC_TOKEN_NOTE} rather than as valid for a room.
+ * Decodes a token on node:crypto and applies ZEGO's checks (app, user, room, login, publish, stream
+ * allow-list); throws `TokenError` with a stable code and the ZEGO SDK error number.
  */
 export function verifyToken04(token: unknown, options: VerifyToken04Options): DecodedToken04 {
-  const decoded = decodeToken04(token, options.now === undefined ? { secret: options.secret } : { secret: options.secret, now: options.now });
-  if (decoded.appId !== options.appId) throw new TokenError(TokenErrorCode.APP_MISMATCH, "token is for another app");
-  if (options.userId !== undefined && decoded.userId !== options.userId) {
-    throw new TokenError(TokenErrorCode.USER_MISMATCH, "token is for another user");
-  }
-  const privilege = decoded.privilege;
-  if (privilege === null) return decoded;
-  if (options.roomId !== undefined && privilege.roomId !== options.roomId) {
-    throw new TokenError(TokenErrorCode.ROOM_MISMATCH, "token is for another room");
-  }
-  if (!privilege.canLoginRoom) throw new TokenError(TokenErrorCode.LOGIN_DENIED, "token does not allow logging into the room");
-  const publish = options.publish ?? options.streamId !== undefined;
-  if (publish) {
-    if (!privilege.canPublish) throw new TokenError(TokenErrorCode.PUBLISH_DENIED, "token does not allow publishing");
-    if (options.streamId !== undefined && privilege.streamIds !== null && !privilege.streamIds.includes(options.streamId)) {
-      throw new TokenError(TokenErrorCode.STREAM_DENIED, "token does not allow publishing this stream");
-    }
-  }
-  return decoded;
+  return checkVerifyRules(decodeToken04(token, options.now === undefined ? { secret: options.secret } : { secret: options.secret, now: options.now }), options);
 }

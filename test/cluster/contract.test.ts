@@ -3,7 +3,6 @@ import type { RedisTarget } from "../../src/config/config.js";
 import { parseHostPort, type HostPort } from "../../src/config/values.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { createRedisBackends } from "../../src/server/redis-backends.js";
-import { createRedisEnforcementStore } from "../../src/enforcement/redis-store.js";
 import { describeEnforcementStoreContract } from "../contract/enforcement-store.contract.js";
 import { describeEventBusContract } from "../contract/event-bus.contract.js";
 import { describeRoomStoreContract } from "../contract/room-store.contract.js";
@@ -38,8 +37,7 @@ async function twoInstances(target: RedisTarget, prefix: string) {
     a,
     b,
     close: async () => {
-      await Promise.all([a.bus.stop(), b.bus.stop()]);
-      await Promise.all([a.store.stop(), b.store.stop()]);
+      await Promise.all([a.stop(), b.stop()]);
     },
   };
 }
@@ -58,7 +56,7 @@ for (const [name, target] of [
   });
   describeEnforcementStoreContract(name, async () => {
     const { a, b, close } = await twoInstances(await target(), "contract-enforce");
-    const store = (x: typeof a) => createRedisEnforcementStore({ redis: x.redis!, prefix: "contract-enforce" });
+    const store = (x: typeof a) => x.createEnforcementStore();
     return { stores: async () => [store(a), store(b)], close };
   });
 }

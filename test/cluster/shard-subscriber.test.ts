@@ -13,7 +13,7 @@ beforeAll(async () => {
   cluster = await startRedisCluster();
 });
 afterAll(async () => {
-  for (const b of opened) await Promise.all([b.bus.stop(), b.store.stop()]);
+  for (const b of opened) await b.stop();
   await cluster?.stop();
 });
 

@@ -13,7 +13,7 @@ describeEnforcementStoreContract("memory", async () => {
 describeEnforcementStoreContract("redis", async () => {
   const redis = await startRedis();
   const connect = async () => {
-    const c = createRedisConnection({ url: redis.url, role: "commands", name: "enforce-contract", logger: silentLogger, offlineQueue: false });
+    const c = createRedisConnection({ target: { kind: "single", url: redis.url }, role: "commands", name: "enforce-contract", logger: silentLogger, offlineQueue: false });
     await c.connect();
     return c;
   };

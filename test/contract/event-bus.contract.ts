@@ -69,6 +69,26 @@ export function describeEventBusContract(name: string, harness: () => Promise<Bu
       s2();
     });
 
+    it("resolves a room's second subscribe only once the room's channel is active", async () => {
+      const got: string[] = [];
+      const first = b.subscribe("e-concurrent", () => got.push("first"));
+      const stopSecond = await b.subscribe("e-concurrent", () => got.push("second"));
+      await a.publish({ roomId: "e-concurrent", userIds: null, version: 1 });
+      await eventually(() => got.length === 2, 3000, "both listeners got the event published right after subscribing");
+      expect(got.sort()).toEqual(["first", "second"]);
+      stopSecond();
+      (await first)();
+    });
+
+    it("resubscribes a room whose listeners all left", async () => {
+      const got: number[] = [];
+      (await b.subscribe("e-again", () => undefined))();
+      const stop = await b.subscribe("e-again", (e) => got.push(e.version));
+      await a.publish({ roomId: "e-again", userIds: null, version: 9 });
+      await eventually(() => got.length === 1, 3000, "delivery after resubscribing");
+      stop();
+    });
+
     it("answers ping", async () => {
       await expect(a.ping()).resolves.toBeUndefined();
     });

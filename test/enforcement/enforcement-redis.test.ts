@@ -40,7 +40,7 @@ describe("enforcement shared through Redis (two instances)", () => {
     await a.gql(REVOKE, { roomId: "k-room", userId: "alice" }, "service");
     await fake.waitFor((c) => c.action === "ForbidRTCStreams" && c.streamIds.includes("k-alice") && c.code === -1);
     // A dies: its Redis connections are cut and its held call never gets an answer.
-    await a.server.backends.store.stop();
+    await a.server.backends.stop();
     fake.dropHeld();
     fake.hold = false;
 

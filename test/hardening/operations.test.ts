@@ -122,15 +122,14 @@ describe("production mode", () => {
 
 describe("unexpected errors", () => {
   it("are masked as INTERNAL_SERVER_ERROR with a generic message, and logged by name with the request id", async () => {
-    const { createMemoryRoomStore } = await import("../../src/rooms/memory-store.js");
-    const { createMemoryEventBus } = await import("../../src/events/memory-bus.js");
-    const store = createMemoryRoomStore();
+    const { createMemoryBackends } = await import("../../src/server/memory-backends.js");
+    const memory = createMemoryBackends();
+    const store = memory.store;
     const lines: string[] = [];
     t = await startTestServer({
       logger: createLogger({ level: "info", write: (l) => lines.push(l) }),
       backends: {
-        kind: "memory",
-        bus: createMemoryEventBus(),
+        ...memory,
         store: {
           ...store,
           getRoom: async () => {

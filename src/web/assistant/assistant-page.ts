@@ -1,4 +1,4 @@
-import { BASIC_TOKEN_NOTE, buildPrivilegePayload, decodeTokenWeb, encodeTokenWeb, TokenError, verifyTokenWeb, type WebDecodedToken } from "./codec-web.js";
+import { BASIC_TOKEN_NOTE, buildPrivilegePayload, tokenFields, decodeTokenWeb, encodeTokenWeb, TokenError, verifyTokenWeb, type WebDecodedToken } from "./codec-web.js";
 
 // Everything stays in this page: no fetch, no storage, no URL parameters. The CSP forbids connections.
 
@@ -42,22 +42,6 @@ function describe(decoded: WebDecodedToken, nowSeconds: number): string {
   );
 }
 
-// The fields `zego-token` prints for a token.
-function fields(decoded: WebDecodedToken): Record<string, unknown> {
-  return {
-    mode: decoded.mode,
-    appId: decoded.appId,
-    userId: decoded.userId,
-    nonce: decoded.nonce,
-    issuedAt: decoded.issuedAt,
-    expiresAt: decoded.expiresAt,
-    payload: decoded.payload,
-    roomId: decoded.privilege?.roomId ?? null,
-    canLoginRoom: decoded.privilege?.canLoginRoom ?? null,
-    canPublish: decoded.privilege?.canPublish ?? null,
-    streamIds: decoded.privilege?.streamIds ?? null,
-  };
-}
 
 async function generate(): Promise<void> {
   const target = out("token");
@@ -119,7 +103,7 @@ async function verify(): Promise<void> {
           valid: true,
           restricted: verdict.restricted,
           ...(verdict.restricted ? {} : { note: BASIC_TOKEN_NOTE }),
-          ...fields(verdict.decoded),
+          ...tokenFields(verdict.decoded),
         };
     target.textContent = JSON.stringify(shown, null, 2);
     target.className = verdict.valid ? "ok" : "error";
