@@ -1,6 +1,6 @@
 // Web example of zego-token-service/client. Build and serve (from the repository root):
 //   npx esbuild examples/web/app.mjs --bundle --format=esm --splitting --outdir=examples/web/dist \
-//     --alias:zego-token-service/client=./src/client/index.ts --servedir=examples/web --serve=8080
+//     --alias:zego-token-service/client=./packages/client/src/index.ts --servedir=examples/web --serve=8080
 // then open http://127.0.0.1:8080 (allow that origin with CORS_ORIGINS in production mode).
 import { createTokenClient, zegoWebEngine } from "zego-token-service/client";
 

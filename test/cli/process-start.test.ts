@@ -41,7 +41,7 @@ describe("starting the service as a process manager would", () => {
 
 describe("the zego-token-service bin", () => {
   beforeAll(async () => {
-    // The bin runs the built server (no tsx): build it as `npm ci` (prepare) does.
+    // The bin runs the built server (no tsx): compile it as `npm run build` does.
     await promisify(execFile)(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT });
   }, 120_000);
 
