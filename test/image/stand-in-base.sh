@@ -4,6 +4,7 @@
 # the node image uses, and its unprivileged user `node` (uid/gid 1000). Prints the image name.
 # Needs root, debootstrap and buildah. Cache: $ZTS_IMAGE_CACHE (default ~/.cache/zego-token-service).
 set -euo pipefail
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 cache="${ZTS_IMAGE_CACHE:-$HOME/.cache/zego-token-service}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
