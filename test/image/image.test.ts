@@ -50,14 +50,20 @@ afterAll(async () => {
   if (container !== "") await run("buildah", ["rm", container], ROOT);
 });
 
-/** The image's command (or `command`) under chroot as the image's user, in its WORKDIR, with its ENV plus `env`. */
-function runInImage(env: Record<string, string>, command: readonly string[] = config.Cmd): Child {
+/**
+ * The image's command (or `command`) under chroot as the image's user, in its WORKDIR, with its ENV plus
+ * `env`. With `pid1`, in a new PID namespace (as a container runs it): the command is PID 1 there.
+ */
+function runInImage(env: Record<string, string>, options: { command?: readonly string[]; pid1?: boolean } = {}): Child {
   const environment = [...config.Env, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
-  return runCommand(
-    "chroot",
-    [`--userspec=${config.User}:${config.User}`, rootfs, "/usr/bin/env", "-i", ...environment, "/bin/sh", "-c", 'cd "$0" && exec "$@"', config.WorkingDir, ...command],
-    {},
-  );
+  const chroot = ["chroot", `--userspec=${config.User}:${config.User}`, rootfs, "/usr/bin/env", "-i", ...environment, "/bin/sh", "-c", 'cd "$0" && exec "$@"', config.WorkingDir, ...(options.command ?? config.Cmd)];
+  return options.pid1 === true ? runCommand("unshare", ["--pid", "--fork", "--kill-child", ...chroot], {}) : runCommand(chroot[0]!, chroot.slice(1), {});
+}
+
+/** The process unshare forked: PID 1 of the new namespace, seen from here. */
+function namespaceInit(unshare: Child): number {
+  const pid = unshare.proc.pid!;
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0]);
 }
 
 async function freePort(): Promise<number> {
@@ -95,15 +101,18 @@ describe("the container image (built with buildah on a stand-in of node:20)", ()
     expect(dist.filter((f) => f.endsWith(".map") || f.includes("build-assets"))).toEqual([]);
   });
 
-  it("runs its command as its user: serves, passes its HEALTHCHECK, mints a token, and exits 0 on SIGTERM", async () => {
+  it("runs its command as its user and PID 1: serves, passes its HEALTHCHECK, mints a token, and exits 0 on SIGTERM", async () => {
     const port = await freePort();
-    child = runInImage({ ...SECRETS, PORT: String(port) });
+    child = runInImage({ ...SECRETS, PORT: String(port) }, { pid1: true });
     await child.waitFor(/"msg":"listening"/, 30_000, "stderr");
     const url = `http://127.0.0.1:${port}`;
-    const status = readFileSync(`/proc/${child.proc.pid!}/status`, "utf8");
+    const server = namespaceInit(child);
+    const status = readFileSync(`/proc/${server}/status`, "utf8");
     expect(status).toMatch(new RegExp(`^Uid:\\s+${uidOf(config.User)}\\s`, "m"));
+    expect(status).toMatch(/^NSpid:\s+\d+\s+1$/m);
+    expect(readFileSync(`/proc/${server}/cmdline`, "utf8").split("\0").slice(0, 2)).toEqual(["node", "dist/cli/start.js"]);
 
-    const health = runInImage({ PORT: String(port) }, config.Healthcheck!.Test.slice(1));
+    const health = runInImage({ PORT: String(port) }, { command: config.Healthcheck!.Test.slice(1) });
     expect(await health.exited).toBe(0);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
@@ -118,8 +127,10 @@ describe("the container image (built with buildah on a stand-in of node:20)", ()
     expect(body.data?.issueToken.token).toMatch(/^04/);
     expect(child.stdout() + child.stderr()).not.toContain(SECRETS.ZEGO_SERVER_SECRET);
 
-    child.kill("SIGTERM");
+    // As `docker stop` does: SIGTERM to the container's PID 1, which has no default action there.
+    process.kill(server, "SIGTERM");
     expect(await child.exited).toBe(0);
+    expect(child.stderr()).toContain('"msg":"stopped"');
     expect(await fetch(`${url}/healthz`).then(() => "answered", () => "closed")).toBe("closed");
   });
 });
