@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // Needs root, buildah and debootstrap: .ci/run runs it with vitest.image.config.ts.
+    exclude: ["test/image/**", "**/node_modules/**"],
     // The served /assistant and /console pages are bundled from src (esbuild, well under a second).
     globalSetup: ["test/web/global-setup.ts"],
     testTimeout: 30_000,

@@ -9,7 +9,7 @@ import { report } from "./report.js";
 const GOAL_BYTES = 20 * 1024;
 
 const result = await build({
-  entryPoints: ["src/client/index.ts"],
+  entryPoints: ["packages/client/src/index.ts"],
   bundle: true,
   format: "esm",
   platform: "browser",

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { signUserJwt } from "../../src/auth/dev-jwt.js";
-import { backoffDelay, DEFAULT_BACKOFF } from "../../src/client/timing.js";
+import { backoffDelay, DEFAULT_BACKOFF } from "../../packages/client/src/timing.js";
 import { readProcessEnv } from "../../src/config/env.js";
 
 const env = readProcessEnv();

@@ -1,14 +1,16 @@
 // Web example of zego-token-service/client. Build and serve (from the repository root):
 //   npx esbuild examples/web/app.mjs --bundle --format=esm --splitting --outdir=examples/web/dist \
-//     --alias:zego-token-service/client=./src/client/index.ts --servedir=examples/web --serve=8080
+//     --alias:zego-token-service/client=./packages/client/src/index.ts --servedir=examples/web --serve=127.0.0.1:8080
 // then open http://127.0.0.1:8080 (allow that origin with CORS_ORIGINS in production mode).
 import { createTokenClient, zegoWebEngine } from "zego-token-service/client";
 
 const log = (line) => {
   document.querySelector("#log").textContent += `${new Date().toISOString().slice(11, 19)} ${line}\n`;
 };
-// Only the start of a token: enough to see it change, never the whole credential.
-const short = (token) => `${token.slice(0, 12)}…`;
+// A token's first characters encode its expiry (the same for tokens minted in the same second);
+// characters 18-29 are its random nonce (the IV in the legacy form): they tell tokens apart without
+// showing the credential.
+const short = (token) => `04…${token.slice(18, 30)}…`;
 
 /** Prints what the Web SDK would receive, in the Web SDK's own argument order. */
 function standInEngine() {

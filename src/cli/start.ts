@@ -17,6 +17,7 @@ async function devBanner(config: Config, url: string): Promise<string> {
     "  ZEGO token service — DEVELOPMENT MODE (not for production: credentials below are generated at start)",
     "",
     `  GraphQL:       ${url}/graphql   (GraphiQL in a browser; WebSocket graphql-ws on the same path)`,
+    ...(config.consoleEnabled ? [`  Assistant:     ${url}/assistant   (decode, verify and generate tokens)`, `  Console:       ${url}/console   (rooms: access, members, publishers)`] : []),
     `  ZEGO AppID:    ${config.appId}${dev.generatedServerSecret ? "   (random ServerSecret: tokens will not work with real ZEGO rooms)" : ""}`,
   ];
   const key = dev.serviceApiKey;
@@ -84,7 +85,16 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
-  await server.start();
+  try {
+    await server.start();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== "EADDRINUSE" && code !== "EACCES") throw e;
+    const address = `${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
+    const why = code === "EADDRINUSE" ? "is already in use (is another instance running?)" : "may not be opened by this user";
+    process.stderr.write(`zego-token-service: cannot listen on ${address}: it ${why}. Set PORT to another port, e.g. PORT=${config.port + 1} npm start\n`);
+    process.exit(1);
+  }
   logger.info("listening", { url: server.url, backend: server.backends.kind, production: config.production });
   const banner = await devBanner(config, server.url);
   if (banner !== "") console.log(banner);

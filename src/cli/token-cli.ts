@@ -245,6 +245,10 @@ export async function runTokenCli(argv: readonly string[], io: CliIo): Promise<n
     return 2;
   }
   try {
+    // Named before parsing so the value is never echoed and the hint names the two real sources.
+    if (rest.some((a) => a === "--secret" || a.startsWith("--secret="))) {
+      throw new UsageError("there is no --secret option (arguments show in ps and shell history): set ZEGO_SERVER_SECRET or pass --secret-file PATH");
+    }
     const { values, positionals } = parseArgs({ args: [...rest], options: OPTIONS[command], allowPositionals: true, strict: true });
     if (values.help) {
       io.stdout(USAGE[command]);
@@ -258,11 +262,17 @@ export async function runTokenCli(argv: readonly string[], io: CliIo): Promise<n
     return await verify(values as Values<"verify">, positionals, io);
   } catch (e) {
     if (e instanceof UsageError || e instanceof InvalidArgumentError || isParseArgsError(e)) {
-      io.stderr(`zego-token ${command}: ${(e as Error).message}\n\n${USAGE[command]}`);
+      io.stderr(`zego-token ${command}: ${usageMessage(e as Error)}\n\n${USAGE[command]}`);
       return 2;
     }
     throw e;
   }
+}
+
+/** node:util's "Unknown option" text suggests `--`, which is wrong advice for a misspelt flag. */
+function usageMessage(e: Error): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+  return unknown === null ? e.message : `unknown option ${unknown[1]!} (see the options below)`;
 }
 
 function isParseArgsError(e: unknown): boolean {

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +32,33 @@ describe("starting the service as a process manager would", () => {
     expect(child.stdout()).not.toContain("devJWTsecretdevJWTsecretdevJWTsecret");
   });
 
+  it("the development banner lists the GraphQL endpoint and both pages (and no pages with CONSOLE_ENABLED=false)", async () => {
+    child = runTs("src/cli/start.ts", { PORT: "0" });
+    const [, url] = await child.waitFor(/GraphQL:\s+(\S+)\/graphql/);
+    await child.waitFor(/JWT alice/);
+    expect(child.stdout()).toContain(`Assistant:     ${url!}/assistant`);
+    expect(child.stdout()).toContain(`Console:       ${url!}/console`);
+    child.kill("SIGKILL");
+    child = runTs("src/cli/start.ts", { PORT: "0", CONSOLE_ENABLED: "false" });
+    await child.waitFor(/JWT alice/);
+    expect(child.stdout()).not.toMatch(/Assistant:|Console:/);
+  });
+
+  it("a port already in use exits 1 naming the address and the PORT variable", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      child = runTs("src/cli/start.ts", { PORT: String(port) });
+      expect(await child.exited).toBe(1);
+      expect(child.stderr()).toContain(`cannot listen on 127.0.0.1:${port}: it is already in use`);
+      expect(child.stderr()).toContain(`Set PORT to another port, e.g. PORT=${port + 1} npm start`);
+      expect(child.stderr()).not.toContain("Error:EADDRINUSE");
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it("production reports every missing or invalid variable at once", async () => {
     child = runTs("src/cli/start.ts", { NODE_ENV: "production", PORT: "99999", ZEGO_SERVER_SECRET: "short-secret-value-x" });
     expect(await child.exited).toBe(1);
@@ -41,7 +69,7 @@ describe("starting the service as a process manager would", () => {
 
 describe("the zego-token-service bin", () => {
   beforeAll(async () => {
-    // The bin runs the built server (no tsx): build it as `npm ci` (prepare) does.
+    // The bin runs the built server (no tsx): compile it as `npm run build` does.
     await promisify(execFile)(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT });
   }, 120_000);
 

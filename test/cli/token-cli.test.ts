@@ -110,6 +110,20 @@ describe("zego-token generate", () => {
     }
   });
 
+  it("answers --secret with ZEGO_SERVER_SECRET and --secret-file, never echoing the value, and names unknown options plainly", async () => {
+    for (const argv of [["generate", "--secret", "s3cret-value-in-argv", "--app-id", "1", "--user-id", "a"], ["decode", "--secret=s3cret-value-in-argv", "04AAAA"]]) {
+      const r = await run(argv, { env: {} });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("there is no --secret option");
+      expect(r.stderr).toContain("set ZEGO_SERVER_SECRET or pass --secret-file PATH");
+      expect(r.stderr).not.toContain("s3cret-value-in-argv");
+      expect(r.stderr).not.toContain("after '--'");
+    }
+    const typo = await run(["generate", "--user", "alice", "--app-id", "1"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("zego-token generate: unknown option --user (see the options below)");
+  });
+
   it("has --help on every command", async () => {
     for (const argv of [["--help"], ["generate", "--help"], ["decode", "--help"], ["verify", "--help"]]) {
       const r = await run(argv);

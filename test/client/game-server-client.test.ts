@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createGameServerClient, TokenServiceError, type FetchLike } from "../../src/client/index.js";
+import { createGameServerClient, TokenServiceError, type FetchLike } from "../../packages/client/src/index.js";
 import { startTestServer, TEST_SECRETS } from "../helpers/server.js";
 
 const ROOM = { roomId: "g", access: "OPEN", members: [], publishers: [{ userId: "u", streamIds: null }], hasPublishRules: true, version: 3 };

@@ -1,4 +1,4 @@
-import type { ClientClock } from "../../src/client/index.js";
+import type { ClientClock } from "../../packages/client/src/index.js";
 
 /** A client clock that only moves when told. */
 export function manualClientClock(start = Date.now()): ClientClock & { advance(ms: number): void; pending(): number } {

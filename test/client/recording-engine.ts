@@ -1,4 +1,4 @@
-import type { ZegoNativeEngineLike, ZegoWebEngineLike } from "../../src/client/index.js";
+import type { ZegoNativeEngineLike, ZegoWebEngineLike } from "../../packages/client/src/index.js";
 
 /** One SDK call as the fake SDK received it. */
 export type SdkCall = [method: string, ...args: unknown[]];

@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
-import { createGameServerClient, createTokenClient, zegoNativeEngine, type TokenUpdate } from "../../src/client/index.js";
+import { createGameServerClient, createTokenClient, zegoNativeEngine, type TokenUpdate } from "../../packages/client/src/index.js";
 import { eventually, startTestServer, TEST_SECRETS, type TestServer } from "../helpers/server.js";
 import { manualClientClock } from "./manual-clock.js";
 import { recordingNativeSdk } from "./recording-engine.js";

@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTokenClient, createGameServerClient, zegoNativeEngine, zegoWebEngine, type ClientClock, type TokenServiceError, type TokenUpdate } from "../../src/client/index.js";
+import { createTokenClient, createGameServerClient, zegoNativeEngine, zegoWebEngine, type ClientClock, type TokenServiceError, type TokenUpdate } from "../../packages/client/src/index.js";
 import { createManualClock } from "../../src/clock/clock.js";
 import { decodeToken04 } from "../../src/index.js";
 import { eventually, startTestServer, TEST_SECRETS, type TestServer } from "../helpers/server.js";

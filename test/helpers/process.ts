@@ -21,10 +21,10 @@ export function runTs(entry: string, env: Record<string, string>, args: string[]
   return runCommand(process.execPath, ["--import", "tsx", entry, ...args], env);
 }
 
-/** Starts a command in the repository with a clean environment (PATH and HOME kept). */
-export function runCommand(command: string, args: string[], env: Record<string, string>): Child {
+/** Starts a command in the repository (or `cwd`) with a clean environment (PATH and HOME kept). */
+export function runCommand(command: string, args: string[], env: Record<string, string>, cwd: string = ROOT): Child {
   const proc = spawn(command, args, {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

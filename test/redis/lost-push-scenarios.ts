@@ -5,7 +5,7 @@ import { createClient as createSseClient } from "graphql-sse";
 import { createClient as createWsClient } from "graphql-ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createTokenClient, zegoWebEngine, type TokenUpdate } from "../../src/client/index.js";
+import { createTokenClient, zegoWebEngine, type TokenUpdate } from "../../packages/client/src/index.js";
 import { recordingWebSdk } from "../client/recording-engine.js";
 import { runTs, type Child } from "../helpers/process.js";
 import { eventually, startTestServer, TEST_ENV, type TestServer } from "../helpers/server.js";

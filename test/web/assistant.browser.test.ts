@@ -80,6 +80,26 @@ describe("the Token Assistant in Chromium", () => {
     expect(() => verifyToken04(legacyToken, { secret: SECRET, appId: 123, publish: true })).toThrow(/publish/);
   });
 
+  it("refuses every out-of-range TTL with the same message (0, -5, 1.5, 31 years) and changes no token", async () => {
+    await fill({ appId: "123", secret: SECRET, userId: "alice", roomId: "room-1", streamIds: "", ttl: "600" });
+    const held = await page.inputValue('[name="token"]');
+    const messages: string[] = [];
+    for (const ttl of ["0", "-5", "1.5", "abc", String(31 * 365 * 86400), "2592001"]) {
+      await page.fill('[name="ttl"]', ttl);
+      await page.locator('[data-testid="token"]').evaluate((el) => (el.textContent = ""));
+      await page.getByRole("button", { name: "Generate" }).click();
+      await expect.poll(() => text("token")).not.toBe("");
+      messages.push(await text("token"));
+    }
+    expect(new Set(messages)).toEqual(new Set(["TTL must be a whole number of seconds from 1 to 2592000 (30 days)"]));
+    expect(await page.inputValue('[name="token"]')).toBe(held);
+    await page.fill('[name="ttl"]', "2592000");
+    await page.getByRole("button", { name: "Generate" }).click();
+    await expect.poll(() => text("token")).toMatch(/^04/);
+    const decoded = decodeToken04(await text("token"), { secret: SECRET });
+    expect(decoded.expiresAt - decoded.issuedAt).toBe(2592000);
+  });
+
   it("decodes and verifies every vector token in the page, with the CLI's codes", async () => {
     await fill({ appId: String(vectors.appId), secret: vectors.secret, roomId: "", streamId: "" });
     for (const v of vectors.valid) {

@@ -22,6 +22,17 @@ function integer(name: string, label: string): number {
   return Number(text);
 }
 
+// The service caps token lifetimes at TOKEN_MAX_TTL_SECONDS, itself at most 30 days; so does this page.
+const MAX_TTL_SECONDS = 30 * 86400;
+
+/** One message for every refused TTL (0, -5, 1.5, "abc", 31 years): what is allowed, not what was wrong. */
+function ttlSeconds(): number {
+  const text = value("ttl");
+  const ttl = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(ttl >= 1 && ttl <= MAX_TTL_SECONDS)) throw new Error(`TTL must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (30 days)`);
+  return ttl;
+}
+
 function streamList(): string[] | null {
   const list = value("streamIds").split(",").map((s) => s.trim()).filter((s) => s !== "");
   return list.length === 0 ? null : list;
@@ -55,7 +66,7 @@ async function generate(): Promise<void> {
       appId: integer("appId", "AppID"),
       userId: value("userId"),
       secret: field("secret").value,
-      effectiveTimeInSeconds: integer("ttl", "TTL"),
+      effectiveTimeInSeconds: ttlSeconds(),
       payload,
       mode: value("mode") === "cbc" ? "cbc" : "gcm",
     });
