@@ -1,4 +1,3 @@
-import type { Client } from "graphql-ws/client";
 import type { RoomEngine, ZegoUser } from "./engines.js";
 import { TokenServiceError, toServiceError } from "./errors.js";
 import { fromGraphQLErrors } from "./http.js";
@@ -20,12 +19,27 @@ export interface JoinRoomOptions {
   onError?: (error: TokenServiceError) => void;
 }
 
+/**
+ * The part of graphql-ws's client a session uses, declared here because the published package bundles
+ * graphql-ws and its type declarations must not name it.
+ */
+export interface RenewalSocket {
+  subscribe(
+    payload: { query: string; variables: Record<string, unknown> },
+    sink: {
+      next(result: { data?: unknown; errors?: ReadonlyArray<unknown> }): void;
+      error(error: unknown): void;
+      complete(): void;
+    },
+  ): () => void;
+}
+
 /** What a {@link RoomSession} uses of its client. */
 export interface SessionHost {
   /** Runs `fn` after `ms`; returns a cancel function. */
   schedule(fn: () => void, ms: number): () => void;
   /** The shared graphql-ws client. */
-  socket(): Client;
+  socket(): RenewalSocket;
   /** Fetches a fresh token over HTTP. */
   issue(roomId: string): Promise<RoomToken>;
   /** Called once when the session stops for good (left, forbidden, client closed). */
