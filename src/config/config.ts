@@ -195,6 +195,18 @@ function proxiesOf(read: EnvReader): readonly Cidr[] {
   return Object.freeze(parsed as Cidr[]);
 }
 
+/** Shortest ZEGO_CALLBACK_SECRET accepted: a callback signature is only as strong as the secret. */
+export const MIN_CALLBACK_SECRET_LENGTH = 16;
+
+function callbackSecretOf(read: EnvReader): string | undefined {
+  const secret = read.secret("ZEGO_CALLBACK_SECRET");
+  if (secret !== undefined && secret.value.length < MIN_CALLBACK_SECRET_LENGTH) {
+    read.fail(secret.source, `must be at least ${MIN_CALLBACK_SECRET_LENGTH} characters (copy the CallbackSecret from ZEGO's console)`);
+    return undefined;
+  }
+  return secret?.value;
+}
+
 function enforcementOf(read: EnvReader, generatedSecret: boolean): EnforcementConfig {
   const enabled = read.bool("ZEGO_ENFORCE", false);
   if (enabled && generatedSecret) read.fail("ZEGO_ENFORCE", "needs ZEGO_SERVER_SECRET (the real project's secret)");
@@ -261,7 +273,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     maxSubscriptionsPerUser: read.int("MAX_SUBSCRIPTIONS_PER_USER", 20, 1, 100_000),
     maxConnectionsPerIp: read.int("MAX_CONNECTIONS_PER_IP", 1000, 1, 10_000_000),
     enforcement: enforcementOf(read, generated),
-    callbackSecret: read.secret("ZEGO_CALLBACK_SECRET")?.value,
+    callbackSecret: callbackSecretOf(read),
     consoleEnabled: read.bool("CONSOLE_ENABLED", !production),
     dev:
       generatedAuth.jwtSecret !== undefined || generatedAuth.serviceApiKey !== undefined || generated

@@ -2,6 +2,7 @@ import type { Clock, Timer } from "../clock/clock.js";
 import type { UnknownStreamPolicy } from "../config/config.js";
 import { UnavailableError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
+import { hasAccess } from "../rooms/policy.js";
 import type { RoomState } from "../rooms/room.js";
 import type { RoomStore } from "../rooms/store.js";
 import type { VerifiedCallback } from "../zego/callback.js";
@@ -14,6 +15,8 @@ import { createEnforcementWorker, type EnforcementMetrics, type EnforcementWorke
 /** Metrics the enforcer reports, beyond the worker's. */
 export interface EnforcerMetrics extends EnforcementMetrics {
   enforcementUnknownStream(policy: UnknownStreamPolicy): void;
+  /** A user ZEGO reported logging into a room they may not be in, kicked. */
+  enforcementLoginKick(): void;
 }
 
 /** Options of {@link createEnforcer}. */
@@ -49,8 +52,11 @@ export interface Enforcer {
    * ZEGO (so the new tokens work when pushed), or after `resumeWaitMs`.
    */
   after(roomId: string, room: RoomState, removedUsers: readonly string[], ticket: number): Promise<void>;
-  /** Records a verified stream callback; a stream its publisher may not publish is forbidden at once. */
-  recordCallback(callback: VerifiedCallback): Promise<"recorded" | "replayed" | "ignored">;
+  /**
+   * Uses up a verified callback's nonce, then acts on it: a stream its publisher may not publish is
+   * forbidden at once; a login of a user without access to the room is kicked at once.
+   */
+  recordCallback(callback: VerifiedCallback): Promise<"recorded" | "replayed" | "ignored" | "invalid">;
   view(roomId: string): Promise<EnforcementView>;
   backlog(): Promise<number>;
   start(): void;
@@ -111,6 +117,15 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     }
   };
 
+  const checkLogin = async (roomId: string, userId: string) => {
+    if (worker === undefined) return;
+    if (hasAccess(await options.rooms.getRoom(roomId), userId)) return;
+    await store.enqueueKicks(roomId, [{ userId, reason: "login" }], clock.now());
+    worker.wake();
+    options.metrics.enforcementLoginKick();
+    logger.info("login of a user without access to the room; kicking", { roomId, userId });
+  };
+
   const sweep = async () => {
     const stale = await store.staleIntents(clock.now() - tuning.intentGraceMs, SWEEP_BATCH);
     for (const { roomId, ticket } of stale) {
@@ -140,7 +155,11 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     },
     async recordCallback(callback) {
       const { event } = callback;
-      if (event.kind === "ignored") return "ignored";
+      if (event.kind !== "create" && event.kind !== "close") {
+        if ((await store.useNonce(callback.replayKey, clock.now())) === "replayed") return "replayed";
+        if (event.kind === "login") await checkLogin(event.roomId, event.userId);
+        return event.kind === "login" ? "recorded" : event.kind;
+      }
       const ticket = worker === undefined ? null : await store.intend(event.roomId, clock.now());
       const recorded = await store.recordStream(event, callback.replayKey, clock.now());
       if (recorded === "recorded" && worker !== undefined) {

@@ -1,5 +1,5 @@
 import type { StreamCallbackEvent } from "../zego/callback.js";
-import { EMPTY_RECORD, type EnforcementRecord, type EnforcementWrite } from "./plan.js";
+import { EMPTY_RECORD, type EnforcementRecord, type EnforcementWrite, type Kick } from "./plan.js";
 import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkItem } from "./store.js";
 import { kickKey, streamAction, streamForgettable, streamKey, type KickItem, type StreamItem } from "./work-item.js";
 
@@ -54,6 +54,13 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       else streams.set(streamId, item);
     }
   };
+  const queueKicks = (roomId: string, list: readonly Kick[], nowMs: number) => {
+    for (const k of list) {
+      const key = kickKey(roomId, k.userId);
+      if (!kicks.has(key)) kicks.set(key, { r: roomId, u: k.userId, why: k.reason, at: 0, q: nowMs, c: "" });
+      if (kicks.get(key)?.c === "") schedule("room", key, nowMs);
+    }
+  };
 
   const store: EnforcementStore = {
     async intend(roomId, nowMs) {
@@ -99,19 +106,22 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       }
       const roomLive = live.get(roomId);
       for (const s of write.dropLive) roomLive?.delete(s);
-      for (const k of write.kick) {
-        const key = kickKey(roomId, k.userId);
-        if (!kicks.has(key)) kicks.set(key, { r: roomId, u: k.userId, why: k.reason, at: 0, q: nowMs, c: "" });
-        if (kicks.get(key)?.c === "") schedule("room", key, nowMs);
-      }
+      queueKicks(roomId, write.kick, nowMs);
       if (t !== null && intents.get(roomId)?.ticket === t) intents.delete(roomId);
       return true;
     },
-    async recordStream(event: StreamCallbackEvent, replayKey, nowMs) {
+    async useNonce(replayKey, nowMs) {
       if (replays.size > 10_000) for (const [k, exp] of replays) if (exp <= nowMs) replays.delete(k);
       const seen = replays.get(replayKey);
       if (seen !== undefined && seen > nowMs) return "replayed";
       replays.set(replayKey, nowMs + REPLAY_TTL_MS);
+      return "fresh";
+    },
+    async enqueueKicks(roomId, list, nowMs) {
+      queueKicks(roomId, list, nowMs);
+    },
+    async recordStream(event: StreamCallbackEvent, replayKey, nowMs) {
+      if ((await store.useNonce(replayKey, nowMs)) === "replayed") return "replayed";
       const roomLive = inner(live, event.roomId);
       const roomClosed = inner(closed, event.roomId);
       if (event.kind === "create") {

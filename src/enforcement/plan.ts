@@ -17,7 +17,7 @@ export interface BannedStream {
 }
 
 /** Why a user is kicked out of a room. */
-export type KickReason = "removed" | "no_access" | "unknown_stream";
+export type KickReason = "removed" | "no_access" | "unknown_stream" | "login";
 
 /** A user to kick out of the room. */
 export interface Kick {

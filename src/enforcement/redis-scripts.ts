@@ -9,8 +9,25 @@ end
 local function forgettable(i) return i.d == 0 and i.b == 0 and (i.a == -1 or i.a == 0) end
 `;
 
+// A pending kick (memory-store queueKicks): created once, scheduled unless leased.
+const KICK_RULES = `
+local function queue_kick(itemsKey, dueKey, room, user, why, now)
+  local key = 'k:' .. room .. '\\n' .. user
+  local j = redis.call('HGET', itemsKey, key)
+  local item
+  if j then item = cjson.decode(j) else
+    item = { r = room, u = user, why = why, at = 0, q = now, c = '' }
+    redis.call('HSET', itemsKey, key, cjson.encode(item))
+  end
+  if item.c == '' then
+    local cur = redis.call('ZSCORE', dueKey, key)
+    if (not cur) or tonumber(cur) > now then redis.call('ZADD', dueKey, now, key) end
+  end
+end
+`;
+
 /** KEYS: rec, banned, live, items, due:media, due:room, intent, intents. ARGV: rev, version, allowed, any, now, ticket, room, ops. */
-export const COMMIT = `${ITEM_RULES}
+export const COMMIT = `${ITEM_RULES}${KICK_RULES}
 local rev = tonumber(redis.call('HGET', KEYS[1], 'rev') or '0')
 if rev ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'rev', rev + 1, 'ver', ARGV[2], 'allowed', ARGV[3], 'any', ARGV[4])
@@ -69,19 +86,17 @@ for _, s in ipairs(ops.bounce) do
   touch(key, item, had)
 end
 for _, s in ipairs(ops.drop) do redis.call('HDEL', KEYS[3], s) end
-for _, k in ipairs(ops.kick) do
-  local key = 'k:' .. room .. '\\n' .. k[1]
-  local item = load(key)
-  if not item then
-    item = { r = room, u = k[1], why = k[2], at = 0, q = now, c = '' }
-    redis.call('HSET', KEYS[4], key, cjson.encode(item))
-  end
-  if item.c == '' then schedule(KEYS[6], key, now) end
-end
+for _, k in ipairs(ops.kick) do queue_kick(KEYS[4], KEYS[6], room, k[1], k[2], now) end
 if ARGV[6] ~= '' and redis.call('HGET', KEYS[7], room) == ARGV[6] then
   redis.call('HDEL', KEYS[7], room)
   redis.call('ZREM', KEYS[8], room)
 end
+return 1
+`;
+
+/** KEYS: items, due:room. ARGV: room, now, kicks (JSON [[user, why]]). */
+export const ENQUEUE_KICKS = `${KICK_RULES}
+for _, k in ipairs(cjson.decode(ARGV[3])) do queue_kick(KEYS[1], KEYS[2], ARGV[1], k[1], k[2], tonumber(ARGV[2])) end
 return 1
 `;
 

@@ -1,7 +1,7 @@
 import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { isStringArray } from "../util/json.js";
 import { EMPTY_RECORD, type EnforcementRecord } from "./plan.js";
-import { ACQUIRE, CLAIM, COMMIT, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
+import { ACQUIRE, CLAIM, COMMIT, ENQUEUE_KICKS, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
 import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkAction, type WorkItem } from "./store.js";
 import { parseStreamItem, streamAction, streamKey } from "./work-item.js";
 
@@ -109,6 +109,13 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
         const keys = [k.replay(replayKey), k.live(event.roomId), k.closed(event.roomId), k.rec(event.roomId)];
         const args = [event.kind, event.streamId, event.userId, String(event.atMs), String(nowMs), String(REPLAY_TTL_MS), String(CLOSED_TTL_MS)];
         return (await redis.eval(RECORD_STREAM, keys.length, ...keys, ...args)) === 1 ? "recorded" : "replayed";
+      }),
+    useNonce: (replayKey, nowMs) =>
+      unavailableOnFailure(async () => ((await redis.set(k.replay(replayKey), "1", "PX", REPLAY_TTL_MS, "NX")) === null ? "replayed" : "fresh")),
+    enqueueKicks: (roomId, kicks, nowMs) =>
+      unavailableOnFailure(async () => {
+        if (kicks.length === 0) return;
+        await redis.eval(ENQUEUE_KICKS, 2, k.items, k.due("room"), roomId, String(nowMs), JSON.stringify(kicks.map((x) => [x.userId, x.reason])));
       }),
     claim: (lane, max, nowMs, leaseMs, token) =>
       unavailableOnFailure(async () => {

@@ -1,5 +1,5 @@
 import type { StreamCallbackEvent } from "../zego/callback.js";
-import type { EnforcementRecord, EnforcementWrite } from "./plan.js";
+import type { EnforcementRecord, EnforcementWrite, Kick } from "./plan.js";
 
 /** A rate-limit class of ZEGO's: media service (forbid/resume) or room signalling (kick). */
 export type Lane = "media" | "room";
@@ -64,8 +64,12 @@ export interface EnforcementStore {
    * nothing), creating the work; clears the intent `ticket` if it is still the room's latest.
    */
   commit(roomId: string, expectedRevision: number, write: EnforcementWrite, ticket: number | null, nowMs: number): Promise<boolean>;
-  /** Records a stream callback unless `replayKey` was seen in the last 20 minutes. */
+  /** Records a stream callback unless `replayKey` was seen in the last 20 minutes (one atomic step). */
   recordStream(event: StreamCallbackEvent, replayKey: string, nowMs: number): Promise<"recorded" | "replayed">;
+  /** Uses up a callback's `replayKey` (any other event): "replayed" when it was seen in the last 20 minutes. */
+  useNonce(replayKey: string, nowMs: number): Promise<"fresh" | "replayed">;
+  /** Queues kicks of users out of a room (unless one is pending), outside any room change. */
+  enqueueKicks(roomId: string, kicks: readonly Kick[], nowMs: number): Promise<void>;
   /** Leases up to `max` due items that need the same action (kicks: of one room). */
   claim(lane: Lane, max: number, nowMs: number, leaseMs: number, token: string): Promise<ClaimedWork | NothingDue>;
   /** Ends a lease: done (the ban state is applied), retry at `dueMs`, or drop (will never succeed). */

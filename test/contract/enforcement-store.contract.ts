@@ -168,6 +168,27 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
       expect((await b.read("e-live")).live).toEqual([]);
     });
 
+    it("uses a callback nonce up once across instances, shared with stream records", async () => {
+      expect(await a.useNonce("2:n1", T0)).toBe("fresh");
+      expect(await b.useNonce("2:n1", T0 + 1)).toBe("replayed");
+      // A nonce used by an ignored event cannot carry a stream event later, nor the other way round.
+      const ev = { kind: "create" as const, roomId: "e-nonce", userId: "pub", streamId: "e-nonce-s", atMs: T0 };
+      expect(await b.recordStream(ev, "2:n1", T0 + 2)).toBe("replayed");
+      expect(await a.recordStream(ev, "2:n2", T0 + 2)).toBe("recorded");
+      expect(await b.useNonce("2:n2", T0 + 3)).toBe("replayed");
+      expect((await a.view("e-nonce")).liveStreams).toHaveLength(1);
+    });
+
+    it("queues kicks outside a room change, de-duplicated with pending ones", async () => {
+      await a.enqueueKicks("e-lk", [{ userId: "lk1", reason: "login" }], T0);
+      await b.enqueueKicks("e-lk", [{ userId: "lk1", reason: "login" }, { userId: "lk2", reason: "login" }], T0 + 1);
+      const work = claimed(await b.claim("room", 5, T0 + 2, 5000, "lk"));
+      expect(work).toMatchObject({ action: "kick", roomId: "e-lk" });
+      expect(work.items.map((i) => i.id).sort()).toEqual(["lk1", "lk2"]);
+      await a.settle(work, { kind: "done" }, T0 + 3);
+      expect(await a.claim("room", 5, T0 + 4, 5000, "lk2")).toEqual({ nextDueMs: null });
+    });
+
     it("intents: listed once stale, cleared only by the commit holding the latest ticket", async () => {
       const t1 = await a.intend("e-intent", T0);
       const t2 = await b.intend("e-intent", T0 + 1);

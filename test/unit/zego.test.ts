@@ -57,8 +57,11 @@ describe("callback parsing and verification", () => {
     expect(verifyCallback(old, secret, now)).toBe("STALE_TIMESTAMP");
     const future = signed({ event: "stream_close", room_id: "r1", user_id: "u1", stream_id: "s1" }, String(now / 1000 + 601));
     expect(verifyCallback(future, secret, now)).toBe("STALE_TIMESTAMP");
-    expect(verifyCallback(signed({ event: "stream_create", room_id: "r1", user_id: "u1", stream_id: "bad id" }), secret, now)).toBe("BAD_EVENT");
-    expect(verifyCallback(signed({ event: "room_login" }), secret, now)).toMatchObject({ event: { kind: "ignored", name: "room_login" } });
+    // Signed but invalid: still verified, so the caller uses its nonce up before refusing it.
+    expect(verifyCallback(signed({ event: "stream_create", room_id: "r1", user_id: "u1", stream_id: "bad id" }), secret, now)).toMatchObject({ event: { kind: "invalid", name: "stream_create" } });
+    expect(verifyCallback(signed({ event: "room_login" }), secret, now)).toMatchObject({ event: { kind: "invalid", name: "room_login" } });
+    expect(verifyCallback(signed({ event: "room_login", room_id: "r1", user_account: "u1", session_id: "9" }), secret, now)).toEqual({ replayKey: `${now / 1000}:777`, event: { kind: "login", roomId: "r1", userId: "u1" } });
+    expect(verifyCallback(signed({ event: "room_logout" }), secret, now)).toMatchObject({ event: { kind: "ignored", name: "room_logout" } });
   });
 });
 
