@@ -195,6 +195,9 @@ function proxiesOf(read: EnvReader): readonly Cidr[] {
   return Object.freeze(parsed as Cidr[]);
 }
 
+/** Default token lifetime (TOKEN_TTL_SECONDS): ten minutes. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 600;
+
 /** Shortest ZEGO_CALLBACK_SECRET accepted: a callback signature is only as strong as the secret. */
 export const MIN_CALLBACK_SECRET_LENGTH = 16;
 
@@ -240,7 +243,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const tokenMaxTtlSeconds = read.int("TOKEN_MAX_TTL_SECONDS", 86400, 120, 30 * 86400);
   const renewLeadSeconds = read.int("TOKEN_RENEW_LEAD_SECONDS", 60, MIN_RENEW_LEAD_SECONDS, 3600);
   const renewJitterSeconds = read.int("TOKEN_RENEW_JITTER_SECONDS", 30, 0, 3600);
-  const tokenTtlSeconds = read.int("TOKEN_TTL_SECONDS", Math.max(3600, renewLeadSeconds + 30), renewLeadSeconds + 30, tokenMaxTtlSeconds);
+  // Short by default: renewals are pushed, so a long lifetime buys nothing, and a token a revoked user kept dies soon.
+  const tokenTtlSeconds = read.int("TOKEN_TTL_SECONDS", Math.max(DEFAULT_TOKEN_TTL_SECONDS, renewLeadSeconds + 30), renewLeadSeconds + 30, tokenMaxTtlSeconds);
 
   const prefix = read.str("REDIS_PREFIX") ?? "zts";
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) read.fail("REDIS_PREFIX", "must be 1-64 letters, digits or _.:-");

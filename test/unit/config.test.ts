@@ -10,7 +10,7 @@ const variableOf = (fn: () => unknown) => {
 describe("loadConfig", () => {
   it("generates development credentials with no environment, and freezes the result", () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ production: false, appId: 1, host: "127.0.0.1", port: 4000, redisPrefix: "zts", tokenTtlSeconds: 3600, tokenMaxTtlSeconds: 86400, renewLeadSeconds: 60, renewJitterSeconds: 30, defaultCanPublish: false });
+    expect(c).toMatchObject({ production: false, appId: 1, host: "127.0.0.1", port: 4000, redisPrefix: "zts", tokenTtlSeconds: 600, tokenMaxTtlSeconds: 86400, renewLeadSeconds: 60, renewJitterSeconds: 30, defaultCanPublish: false });
     expect(Buffer.byteLength(c.serverSecret)).toBe(32);
     expect(c.dev?.generatedServerSecret).toBe(true);
     expect(c.dev?.serviceApiKey).toMatch(/^dev-/);
