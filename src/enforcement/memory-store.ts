@@ -1,7 +1,7 @@
 import type { StreamCallbackEvent } from "../zego/callback.js";
 import { EMPTY_RECORD, type EnforcementRecord, type EnforcementWrite, type Kick } from "./plan.js";
 import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkItem } from "./store.js";
-import { kickKey, streamAction, streamForgettable, streamKey, type KickItem, type StreamItem } from "./work-item.js";
+import { kickKey, streamAction, streamConfirmedBanned, streamForgettable, streamKey, type KickItem, type StreamItem } from "./work-item.js";
 
 interface RoomRecord {
   revision: number;
@@ -152,6 +152,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
             if (item !== undefined && streamForgettable(item)) streams.delete(streamId);
             continue;
           }
+          if (item.s === 1 && items.length > 0) continue;
           action ??= act;
           if (act !== action) continue;
           items.push({ key, id: streamId, roomId: item.r, enqueuedAtMs: item.q, attempts: item.at });
@@ -162,6 +163,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
             due.room.delete(key);
             continue;
           }
+          if (item.s === 1 && items.length > 0) continue;
           room ??= item.r;
           action = "kick";
           if (item.r !== room) continue;
@@ -169,6 +171,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
           kicks.set(key, { ...item, c: token });
         }
         due[lane].set(key, nowMs + leaseMs);
+        if ((lane === "media" ? streams.get(key.slice(2))?.s : kicks.get(key)?.s) === 1) break;
       }
       if (items.length === 0 || action === undefined) {
         let next: number | null = null;
@@ -186,6 +189,9 @@ export function createMemoryEnforcementStore(): EnforcementStore {
           if (outcome.kind === "retry") {
             kicks.set(w.key, { ...item, c: "", at: item.at + 1 });
             due.room.set(w.key, outcome.dueMs);
+          } else if (outcome.kind === "split") {
+            kicks.set(w.key, { ...item, c: "", s: 1 });
+            due.room.set(w.key, nowMs);
           } else {
             kicks.delete(w.key);
             due.room.delete(w.key);
@@ -197,11 +203,14 @@ export function createMemoryEnforcementStore(): EnforcementStore {
         if (outcome.kind === "retry") {
           streams.set(w.id, { ...item, c: "", at: item.at + 1 });
           due.media.set(w.key, outcome.dueMs);
+        } else if (outcome.kind === "split") {
+          streams.set(w.id, { ...item, c: "", s: 1 });
+          due.media.set(w.key, nowMs);
         } else if (outcome.kind === "drop") {
           streams.delete(w.id);
           due.media.delete(w.key);
         } else {
-          const next: StreamItem = work.action === "forbid" ? { ...item, a: 1, b: 0, c: "", at: 0 } : { ...item, a: 0, c: "", at: 0 };
+          const next: StreamItem = work.action === "forbid" ? { ...item, a: 1, b: 0, c: "", at: 0, s: 0 } : { ...item, a: 0, c: "", at: 0, s: 0 };
           if (streamAction(next) === null) {
             due.media.delete(w.key);
             if (streamForgettable(next)) streams.delete(w.id);
@@ -234,7 +243,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       const rec = await store.read(roomId);
       return {
         liveStreams: [...rec.live].sort((x, y) => (x.streamId < y.streamId ? -1 : 1)),
-        bannedStreamIds: rec.banned.map((b) => b.streamId).sort(),
+        bannedStreamIds: rec.banned.flatMap((b) => (streamConfirmedBanned(streams.get(b.streamId)) ? [b.streamId] : [])).sort(),
       };
     },
     async stop() {

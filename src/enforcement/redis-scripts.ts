@@ -145,6 +145,8 @@ for _, key in ipairs(ready) do
       if a == nil then
         redis.call('ZREM', KEYS[1], key)
         if forgettable(item) then redis.call('HDEL', KEYS[2], key) end
+      elseif item.s == 1 and #out > 0 then
+        -- claimed alone (see settle 'split')
       else
         if act == nil then act = a end
         if a == act then
@@ -153,15 +155,17 @@ for _, key in ipairs(ready) do
           redis.call('HSET', KEYS[2], key, cjson.encode(item))
           redis.call('ZADD', KEYS[1], until_, key)
           out[#out + 1] = { key, string.sub(key, 3), item.r, item.q, item.at }
+          if item.s == 1 then break end
         end
       end
-    else
+    elseif not (item.s == 1 and #out > 0) then
       if room == nil then room = item.r act = 'kick' end
       if item.r == room then
         item.c = ARGV[5]
         redis.call('HSET', KEYS[2], key, cjson.encode(item))
         redis.call('ZADD', KEYS[1], until_, key)
         out[#out + 1] = { key, item.u, item.r, item.q, item.at }
+        if item.s == 1 then break end
       end
     end
   end
@@ -190,6 +194,11 @@ for _, key in ipairs(cjson.decode(ARGV[7])) do
         item.at = item.at + 1
         redis.call('HSET', KEYS[2], key, cjson.encode(item))
         redis.call('ZADD', KEYS[1], ARGV[5], key)
+      elseif ARGV[4] == 'split' then
+        item.c = ''
+        item.s = 1
+        redis.call('HSET', KEYS[2], key, cjson.encode(item))
+        redis.call('ZADD', KEYS[1], now, key)
       elseif ARGV[4] == 'drop' or ARGV[1] == 'room' then
         redis.call('HDEL', KEYS[2], key)
         redis.call('ZREM', KEYS[1], key)
@@ -202,6 +211,7 @@ for _, key in ipairs(cjson.decode(ARGV[7])) do
         end
         item.c = ''
         item.at = 0
+        item.s = 0
         if action(item) == nil then
           redis.call('ZREM', KEYS[1], key)
           if forgettable(item) then redis.call('HDEL', KEYS[2], key) else redis.call('HSET', KEYS[2], key, cjson.encode(item)) end

@@ -3,7 +3,7 @@ import { isStringArray } from "../util/json.js";
 import { EMPTY_RECORD, type EnforcementRecord } from "./plan.js";
 import { ACQUIRE, CLAIM, COMMIT, ENQUEUE_KICKS, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
 import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkAction, type WorkItem } from "./store.js";
-import { parseStreamItem, streamAction, streamKey } from "./work-item.js";
+import { parseStreamItem, streamAction, streamConfirmedBanned, streamKey } from "./work-item.js";
 
 /** Options of {@link createRedisEnforcementStore}. */
 export interface RedisEnforcementStoreOptions {
@@ -153,9 +153,10 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
     view: (roomId) =>
       unavailableOnFailure(async () => {
         const rec = await read(roomId);
+        const items = rec.banned.length === 0 ? [] : await redis.hmget(k.items, ...rec.banned.map((b) => streamKey(b.streamId)));
         return {
           liveStreams: [...rec.live].sort((x, y) => (x.streamId < y.streamId ? -1 : 1)),
-          bannedStreamIds: rec.banned.map((b) => b.streamId).sort(),
+          bannedStreamIds: rec.banned.flatMap((b, i) => (streamConfirmedBanned(parseStreamItem(items[i])) ? [b.streamId] : [])).sort(),
         };
       }),
     // The connection belongs to the backends.

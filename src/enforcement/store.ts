@@ -38,12 +38,16 @@ export interface NothingDue {
   readonly nextDueMs: number | null;
 }
 
-/** What happened to claimed work. */
-export type SettleOutcome = { readonly kind: "done" } | { readonly kind: "retry"; readonly dueMs: number } | { readonly kind: "drop" };
+/**
+ * What happened to claimed work: done; retry at `dueMs`; split (a batch ZEGO rejected: each item is
+ * claimed alone from now on, at once); drop (rejected alone: it will never succeed).
+ */
+export type SettleOutcome = { readonly kind: "done" } | { readonly kind: "retry"; readonly dueMs: number } | { readonly kind: "split" } | { readonly kind: "drop" };
 
 /** A room's enforcement view for `room(roomId)`. */
 export interface EnforcementView {
   readonly liveStreams: readonly { readonly streamId: string; readonly userId: string; readonly sinceMs: number }[];
+  /** Bans ZEGO confirmed and the room still wants. */
   readonly bannedStreamIds: readonly string[];
 }
 
@@ -70,7 +74,7 @@ export interface EnforcementStore {
   useNonce(replayKey: string, nowMs: number): Promise<"fresh" | "replayed">;
   /** Queues kicks of users out of a room (unless one is pending), outside any room change. */
   enqueueKicks(roomId: string, kicks: readonly Kick[], nowMs: number): Promise<void>;
-  /** Leases up to `max` due items that need the same action (kicks: of one room). */
+  /** Leases up to `max` due items that need the same action (kicks: of one room); an item marked by a split alone. */
   claim(lane: Lane, max: number, nowMs: number, leaseMs: number, token: string): Promise<ClaimedWork | NothingDue>;
   /** Ends a lease: done (the ban state is applied), retry at `dueMs`, or drop (will never succeed). */
   settle(work: ClaimedWork, outcome: SettleOutcome, nowMs: number): Promise<void>;

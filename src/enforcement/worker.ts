@@ -11,6 +11,8 @@ export interface EnforcementMetrics {
   enforcementRequest(action: string, result: string): void;
   /** Seconds from the committed change to ZEGO's answer. */
   enforcementLatency(seconds: number): void;
+  /** Items ZEGO rejected on their own, dropped. */
+  enforcementRejected(action: string, count: number): void;
 }
 
 /** Options of {@link createEnforcementWorker}. */
@@ -110,7 +112,7 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
       const attempts = Math.max(...claimed.items.map((i) => i.attempts));
       let outcome: SettleOutcome;
       if (result.outcome === ZegoOutcome.OK) outcome = { kind: "done" };
-      else if (result.outcome === ZegoOutcome.REJECTED) outcome = { kind: "drop" };
+      else if (result.outcome === ZegoOutcome.REJECTED) outcome = claimed.items.length > 1 ? { kind: "split" } : { kind: "drop" };
       else if (result.outcome === ZegoOutcome.AUTH_FAILED) {
         pausedUntil = at + tuning.authPauseMs;
         outcome = { kind: "retry", dueMs: pausedUntil };
@@ -133,7 +135,11 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
         ...(result.status === null || result.status === 200 ? {} : { status: result.status }),
       };
       if (result.outcome === ZegoOutcome.AUTH_FAILED) logger.error("zego call refused: check ZEGO_APP_ID, ZEGO_SERVER_SECRET, ZEGO_API_IS_TEST and the clock; lane paused", { ...fields, pauseMs: tuning.authPauseMs });
-      else if (result.outcome === ZegoOutcome.REJECTED) logger.error("zego call rejected; items dropped", { ...fields, ids: claimed.items.map((i) => i.id).slice(0, 20) });
+      else if (outcome.kind === "split") logger.warn("zego call rejected; retrying its items one by one", { ...fields, ids: claimed.items.map((i) => i.id) });
+      else if (outcome.kind === "drop") {
+        metrics.enforcementRejected(action, claimed.items.length);
+        logger.error("zego rejected an item on its own; dropped", { ...fields, ids: claimed.items.map((i) => i.id) });
+      }
       else if (result.outcome === ZegoOutcome.OK) logger.info("zego call", fields);
       else logger.warn("zego call failed; retrying", fields);
       options.onSettled?.();

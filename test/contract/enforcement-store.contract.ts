@@ -47,6 +47,8 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
       expect(await a.commit("e-ban", 0, write({ version: 2 }), null, T0)).toBe(false);
       expect(await a.backlog()).toBe(2);
       expect(await a.unsettled(["e-ban-s1", "e-ban-s2", "other"])).toEqual(["e-ban-s1", "e-ban-s2"]);
+      // Wanted is not shown as banned until ZEGO confirmed it.
+      expect((await b.view("e-ban")).bannedStreamIds).toEqual([]);
       const work = claimed(await b.claim("media", 20, T0 + 1, 5000, "t1"));
       expect(work.action).toBe("forbid");
       expect(work.items.map((i) => i.id).sort()).toEqual(["e-ban-s1", "e-ban-s2"]);
@@ -131,6 +133,42 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
       expect(again.items[0]?.attempts).toBe(1);
       await b.settle(again, { kind: "drop" }, T0 + 401);
       expect(await a.backlog()).toBe(0);
+    });
+
+    it("a rejected batch is split: each item is claimed alone, confirmed bans shown, rejected ones dropped", async () => {
+      await a.commit("e-split-x", 0, write({ version: 1, ban: [{ streamId: "e-split-bad", userId: "ux" }] }), null, T0);
+      await b.commit("e-split-y", 0, write({ version: 1, ban: [{ streamId: "e-split-ok", userId: "uy" }, { streamId: "e-split-ok2", userId: "uy" }] }), null, T0);
+      const batch = claimed(await a.claim("media", 20, T0 + 1, 5000, "t"));
+      expect(batch.items.map((i) => i.id).sort()).toEqual(["e-split-bad", "e-split-ok", "e-split-ok2"]);
+      await a.settle(batch, { kind: "split" }, T0 + 2);
+      const singles: ClaimedWork[] = [];
+      for (let i = 0; i < 3; i++) singles.push(claimed(await (i % 2 === 0 ? b : a).claim("media", 20, T0 + 3, 5000, `s${i}`)));
+      expect(singles.map((w) => w.items.length)).toEqual([1, 1, 1]);
+      expect(singles.map((w) => w.items[0]?.id).sort()).toEqual(["e-split-bad", "e-split-ok", "e-split-ok2"]);
+      expect(await a.claim("media", 20, T0 + 3, 5000, "none")).toMatchObject({ nextDueMs: T0 + 3 + 5000 });
+      for (const w of singles) await b.settle(w, w.items[0]?.id === "e-split-bad" ? { kind: "drop" } : { kind: "done" }, T0 + 4);
+      expect(await a.backlog()).toBe(0);
+      expect((await a.view("e-split-y")).bannedStreamIds).toEqual(["e-split-ok", "e-split-ok2"]);
+      expect((await b.view("e-split-x")).bannedStreamIds).toEqual([]);
+      // Once confirmed, an item goes back to batching with others.
+      await a.commit("e-split-y", 1, write({ version: 2, unban: ["e-split-ok", "e-split-ok2"] }), null, T0 + 5);
+      const resume = claimed(await a.claim("media", 20, T0 + 6, 5000, "r"));
+      expect(resume.items).toHaveLength(2);
+      await b.settle(resume, { kind: "done" }, T0 + 7);
+      expect(await a.backlog()).toBe(0);
+    });
+
+    it("a rejected kick batch is split too", async () => {
+      await a.commit("e-ksplit", 0, write({ version: 1, kick: [{ userId: "ks1", reason: "removed" }, { userId: "ks2", reason: "removed" }] }), null, T0);
+      const batch = claimed(await a.claim("room", 5, T0 + 1, 5000, "k"));
+      expect(batch.items).toHaveLength(2);
+      await b.settle(batch, { kind: "split" }, T0 + 2);
+      const one = claimed(await b.claim("room", 5, T0 + 3, 5000, "k1"));
+      const two = claimed(await a.claim("room", 5, T0 + 3, 5000, "k2"));
+      expect([one.items.length, two.items.length]).toEqual([1, 1]);
+      await a.settle(one, { kind: "drop" }, T0 + 4);
+      await a.settle(two, { kind: "done" }, T0 + 4);
+      expect(await b.backlog()).toBe(0);
     });
 
     it("kicks: one room per call, at most the maximum users, de-duplicated while pending", async () => {

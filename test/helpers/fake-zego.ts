@@ -40,6 +40,11 @@ export interface FakeZego {
   readonly kicked: string[];
   /** Counts of answers by kind. */
   readonly counts: { ok: number; rateLimited: number; badSignature: number; expired: number; sequenceViolations: number; refused: number };
+  /**
+   * IDs ZEGO refuses as bad parameters: a stream or user ID listed here makes the whole call answer its
+   * code (e.g. 2) and change nothing, as ZEGO does with a batch holding one bad item.
+   */
+  readonly reject: Map<string, number>;
   /** Down: every connection is destroyed without an answer (a network error for the client). */
   down: boolean;
   /** Hold: requests are kept open, unanswered, until released. */
@@ -69,6 +74,7 @@ export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego>
     calls: [],
     banned: new Set(),
     kicked: [],
+    reject: new Map(),
     counts: { ok: 0, rateLimited: 0, badSignature: 0, expired: 0, sequenceViolations: 0, refused: 0 },
     down: false,
     hold: false,
@@ -149,6 +155,13 @@ export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego>
       return answer(res, code, "Interface call frequency too high");
     }
     windows[lane].push(t);
+    const refusedId = [...streamIds, ...userIds].find((id) => fake.reject.has(id));
+    if (refusedId !== undefined) {
+      const code = fake.reject.get(refusedId) ?? 2;
+      fake.counts.refused++;
+      record(code);
+      return answer(res, code, `bad parameter: ${refusedId}`);
+    }
     if (MEDIA.has(action)) {
       const seq = Number(seqText);
       if (streamIds.length < 1 || streamIds.length > 20 || !Number.isSafeInteger(seq)) {
