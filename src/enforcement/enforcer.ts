@@ -8,6 +8,7 @@ import type { RoomStore } from "../rooms/store.js";
 import type { VerifiedCallback } from "../zego/callback.js";
 import type { ZegoServerApi } from "../zego/server-api.js";
 import { planEnforcement, type EnforcementPlan } from "./plan.js";
+import { ruleCandidates, type HeldToken } from "./rule-plan.js";
 import type { EnforcementStore, EnforcementView } from "./store.js";
 import type { EnforcementLimits, EnforcementTuning } from "./tuning.js";
 import { createEnforcementWorker, type EnforcementMetrics, type EnforcementWorker } from "./worker.js";
@@ -22,8 +23,8 @@ export interface EnforcerMetrics extends EnforcementMetrics {
 /** Options of {@link createEnforcer}. */
 export interface EnforcerOptions {
   readonly store: EnforcementStore;
-  /** Room state, for changes the sweep and callbacks enforce. */
-  readonly rooms: Pick<RoomStore, "getRoom">;
+  /** Room state, for changes the sweep and callbacks enforce; issued-token records, for how long a rule must last. */
+  readonly rooms: Pick<RoomStore, "getRoom" | "getIssued">;
   /** ZEGO's server API; without it live streams are tracked (callbacks) but nothing is enforced. */
   readonly api: ZegoServerApi | undefined;
   readonly clock: Clock;
@@ -48,8 +49,8 @@ export interface Enforcer {
   /** Marks a room as about to change; returns the ticket for {@link Enforcer.after}. */
   before(roomId: string): Promise<number>;
   /**
-   * Enforces the committed state; resolves once banned streams the change allows again are open at
-   * ZEGO (so the new tokens work when pushed), or after `resumeWaitMs`.
+   * Enforces the committed state; resolves once banned streams the change allows again are open and
+   * user rules it lifts are deleted at ZEGO (so the new tokens work when pushed), or after `resumeWaitMs`.
    */
   after(roomId: string, room: RoomState, removedUsers: readonly string[], ticket: number): Promise<void>;
   /**
@@ -85,7 +86,10 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const record = await store.read(roomId);
       const room = given !== undefined && given.version >= record.version ? given : await options.rooms.getRoom(roomId);
-      const plan = planEnforcement({ room, record, defaultCanPublish: options.defaultCanPublish, unknownStream: options.unknownStream, removedUsers });
+      const candidates = ruleCandidates(record, removedUsers);
+      const held = await heldTokens(roomId, candidates);
+      const ruleUsers = { candidates, held, nowMs: clock.now() };
+      const plan = planEnforcement({ room, record, defaultCanPublish: options.defaultCanPublish, unknownStream: options.unknownStream, removedUsers, ruleUsers });
       if (plan.empty && plan.write.version === record.version && ticket === null) return plan;
       if (await store.commit(roomId, record.revision, plan.write, ticket, clock.now())) {
         if (!plan.empty) worker?.wake();
@@ -99,10 +103,20 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     throw new UnavailableError("enforcement state is too busy");
   };
 
-  const waitOpen = async (streamIds: readonly string[]): Promise<boolean> => {
+  const heldTokens = async (roomId: string, userIds: readonly string[]): Promise<Map<string, HeldToken>> => {
+    const records = await Promise.all(userIds.map((u) => options.rooms.getIssued(u, roomId)));
+    const held = new Map<string, HeldToken>();
+    records.forEach((r, i) => {
+      const userId = userIds[i];
+      if (r !== null && userId !== undefined) held.set(userId, { expiresAtMs: r.expiresAt * 1000, anyStream: r.canPublish && r.streamIds === null });
+    });
+    return held;
+  };
+
+  const waitOpen = async (roomId: string, streamIds: readonly string[], lifted: readonly string[]): Promise<boolean> => {
     const deadline = clock.now() + tuning.resumeWaitMs;
     for (;;) {
-      if ((await store.unsettled(streamIds)).length === 0) return true;
+      if ((await store.unsettled(streamIds)).length === 0 && (await store.unliftedRules(roomId, lifted, clock.now())).length === 0) return true;
       const left = deadline - clock.now();
       if (left <= 0 || stopped) return false;
       await new Promise<void>((resolve) => {
@@ -150,8 +164,8 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     async after(roomId, room, removedUsers, ticket) {
       if (worker === undefined) return;
       const plan = await reconcile(roomId, room, removedUsers, ticket);
-      if (plan === undefined || plan.reopen.length === 0) return;
-      if (!(await waitOpen(plan.reopen))) logger.warn("banned streams not yet resumed at ZEGO; pushing tokens anyway", { roomId, streams: plan.reopen.length });
+      if (plan === undefined || plan.reopen.length + plan.lift.length === 0) return;
+      if (!(await waitOpen(roomId, plan.reopen, plan.lift))) logger.warn("banned streams or user rules not yet lifted at ZEGO; pushing tokens anyway", { roomId, streams: plan.reopen.length, users: plan.lift.length });
     },
     async recordCallback(callback) {
       const { event } = callback;

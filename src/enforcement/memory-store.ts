@@ -1,6 +1,8 @@
 import type { StreamCallbackEvent } from "../zego/callback.js";
 import { EMPTY_RECORD, type EnforcementRecord, type EnforcementWrite, type Kick } from "./plan.js";
 import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkItem } from "./store.js";
+import { createMemoryRules } from "./memory-rules.js";
+import { RULE_LIMITS } from "./rule-item.js";
 import { kickKey, streamAction, streamConfirmedBanned, streamForgettable, streamKey, type KickItem, type StreamItem } from "./work-item.js";
 
 interface RoomRecord {
@@ -20,8 +22,9 @@ export function createMemoryEnforcementStore(): EnforcementStore {
   const banned = new Map<string, Map<string, string | null>>();
   const streams = new Map<string, StreamItem>();
   const kicks = new Map<string, KickItem>();
-  const due: Record<Lane, Map<string, number>> = { media: new Map(), room: new Map() };
-  const paces: Record<Lane, number> = { media: 0, room: 0 };
+  const due: Record<"media" | "room", Map<string, number>> = { media: new Map(), room: new Map() };
+  const paces: Record<Lane, number> = { media: 0, room: 0, rule: 0 };
+  const rules = createMemoryRules();
   const intents = new Map<string, { ticket: number; atMs: number }>();
   const replays = new Map<string, number>();
   let ticket = 0;
@@ -37,7 +40,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
     const r = record(roomId);
     records.set(roomId, { ...r, revision: r.revision + 1 });
   };
-  const schedule = (lane: Lane, key: string, atMs: number) => {
+  const schedule = (lane: "media" | "room", key: string, atMs: number) => {
     const current = due[lane].get(key);
     due[lane].set(key, current === undefined ? atMs : Math.min(current, atMs));
   };
@@ -75,10 +78,12 @@ export function createMemoryEnforcementStore(): EnforcementStore {
     },
     async read(roomId): Promise<EnforcementRecord> {
       const r = records.get(roomId);
-      if (r === undefined && !live.has(roomId) && !banned.has(roomId)) return EMPTY_RECORD;
+      const roomRules = rules.read(roomId);
+      if (r === undefined && !live.has(roomId) && !banned.has(roomId) && roomRules.length === 0) return EMPTY_RECORD;
       const rec = record(roomId);
       return {
         ...rec,
+        rules: roomRules,
         banned: [...(banned.get(roomId) ?? new Map<string, string | null>())].map(([streamId, userId]) => ({ streamId, userId })),
         live: [...(live.get(roomId) ?? new Map<string, { userId: string; sinceMs: number }>())].map(([streamId, l]) => ({ streamId, ...l })),
       };
@@ -107,6 +112,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       const roomLive = live.get(roomId);
       for (const s of write.dropLive) roomLive?.delete(s);
       queueKicks(roomId, write.kick, nowMs);
+      rules.apply(roomId, write.rules, nowMs);
       if (t !== null && intents.get(roomId)?.ticket === t) intents.delete(roomId);
       return true;
     },
@@ -136,7 +142,8 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       bump(event.roomId);
       return "recorded";
     },
-    async claim(lane, max, nowMs, leaseMs, token) {
+    async claim(lane, max, nowMs, leaseMs, token, ruleCap = RULE_LIMITS.cap) {
+      if (lane === "rule") return rules.claim(nowMs, leaseMs, token, ruleCap);
       const ready = [...due[lane]].filter(([, at]) => at <= nowMs).sort((x, y) => x[1] - y[1]).slice(0, SCAN);
       let action: ClaimedWork["action"] | undefined;
       let room: string | null = null;
@@ -182,6 +189,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       return { lane, action, token, sequence, roomId: lane === "room" ? room : null, items };
     },
     async settle(work, outcome, nowMs) {
+      if (work.lane === "rule") return rules.settle(work, outcome, nowMs);
       for (const w of work.items) {
         if (work.lane === "room") {
           const item = kicks.get(w.key);
@@ -236,8 +244,14 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       paces[lane] = Math.max(tat, nowMs) + intervalMs;
       return 0;
     },
+    async unliftedRules(roomId, userIds, nowMs) {
+      return rules.unlifted(roomId, userIds, nowMs);
+    },
+    async rulesInForce(nowMs) {
+      return rules.inForce(nowMs);
+    },
     async backlog() {
-      return due.media.size + due.room.size;
+      return due.media.size + due.room.size + rules.backlog();
     },
     async view(roomId) {
       const rec = await store.read(roomId);
@@ -248,6 +262,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
     },
     async stop() {
       for (const m of [records, live, closed, banned, streams, kicks, intents, replays]) m.clear();
+      rules.clear();
     },
   };
   return store;

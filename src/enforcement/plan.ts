@@ -1,6 +1,7 @@
 import type { UnknownStreamPolicy } from "../config/config.js";
 import { decidePrivilege, hasAccess } from "../rooms/policy.js";
 import type { RoomState } from "../rooms/room.js";
+import { planRules, type HeldToken, type UserRule } from "./rule-plan.js";
 
 /** A stream ZEGO reported as publishing (from callbacks). */
 export interface LiveStream {
@@ -38,10 +39,12 @@ export interface EnforcementRecord {
   /** Stream IDs that should be banned. */
   readonly banned: readonly BannedStream[];
   readonly live: readonly LiveStream[];
+  /** User ban rules wanted in this room (privileges never 0). */
+  readonly rules: readonly UserRule[];
 }
 
 /** The record of a room enforcement has never seen. */
-export const EMPTY_RECORD: EnforcementRecord = Object.freeze({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [] });
+export const EMPTY_RECORD: EnforcementRecord = Object.freeze({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [], rules: [] });
 
 /** One atomic write: the new enforced state and the work it creates. */
 export interface EnforcementWrite {
@@ -57,6 +60,8 @@ export interface EnforcementWrite {
   /** Live entries to forget: their publisher is being stopped. */
   readonly dropLive: readonly string[];
   readonly kick: readonly Kick[];
+  /** User ban rules to set, extend or (privileges 0) delete. */
+  readonly rules: readonly UserRule[];
 }
 
 /** Inputs of {@link planEnforcement}. */
@@ -68,6 +73,8 @@ export interface PlanInput {
   readonly unknownStream: UnknownStreamPolicy;
   /** Users the change removed from the member list (kicked when they lost access). */
   readonly removedUsers?: readonly string[];
+  /** Rules: the users to consider (see `ruleCandidates`), their unexpired last tokens, and the time. */
+  readonly ruleUsers?: { readonly candidates: readonly string[]; readonly held: ReadonlyMap<string, HeldToken>; readonly nowMs: number };
 }
 
 /** A plan: the write, and what to report. */
@@ -75,6 +82,8 @@ export interface EnforcementPlan {
   readonly write: EnforcementWrite;
   /** Streams that must be open again before the affected users get their new tokens. */
   readonly reopen: readonly string[];
+  /** Users whose rule loses a privilege: lifted before they get their new tokens. */
+  readonly lift: readonly string[];
   /** Users who lost an "any stream" right while no live stream of theirs is known. */
   readonly unknownStreamUsers: readonly string[];
   /** True when the write changes nothing but the version. */
@@ -135,6 +144,10 @@ export function planEnforcement(input: PlanInput): EnforcementPlan {
   }
   for (const u of input.removedUsers ?? []) if (!hasAccess(room, u)) kick(u, "removed");
 
+  const rules = input.ruleUsers === undefined ? [] : planRules({ room, record, defaultCanPublish: input.defaultCanPublish, ...input.ruleUsers });
+  const before = new Map(record.rules.map((r) => [r.userId, r.privileges]));
+  const lift = rules.filter((r) => ((before.get(r.userId) ?? 0) & ~r.privileges) !== 0).map((r) => r.userId);
+
   const write: EnforcementWrite = {
     version: Math.max(room.version, record.version),
     allowed: newVersion ? [...named].sort() : record.allowed,
@@ -144,7 +157,8 @@ export function planEnforcement(input: PlanInput): EnforcementPlan {
     bounce,
     dropLive,
     kick: [...kicks.values()],
+    rules,
   };
-  const empty = write.ban.length + unban.length + bounce.length + dropLive.length + write.kick.length === 0;
-  return { write, reopen: [...new Set([...unban, ...bounce])], unknownStreamUsers, empty };
+  const empty = write.ban.length + unban.length + bounce.length + dropLive.length + write.kick.length + rules.length === 0;
+  return { write, reopen: [...new Set([...unban, ...bounce])], lift, unknownStreamUsers, empty };
 }

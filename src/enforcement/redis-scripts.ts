@@ -1,4 +1,5 @@
 // Lua for the Redis enforcement store. The item rules mirror work-item.ts (streamAction, streamForgettable).
+import { RULE_RULES } from "./redis-rule-scripts.js";
 
 const ITEM_RULES = `
 local function action(i)
@@ -26,8 +27,11 @@ local function queue_kick(itemsKey, dueKey, room, user, why, now)
 end
 `;
 
-/** KEYS: rec, banned, live, items, due:media, due:room, intent, intents. ARGV: rev, version, allowed, any, now, ticket, room, ops. */
-export const COMMIT = `${ITEM_RULES}${KICK_RULES}
+/**
+ * KEYS: rec, banned, live, items, due:media, due:room, intent, intents, rules (the room's wanted rules),
+ * due:rule, force (rules in force). ARGV: rev, version, allowed, any, now, ticket, room, ops.
+ */
+export const COMMIT = `${ITEM_RULES}${KICK_RULES}${RULE_RULES}
 local rev = tonumber(redis.call('HGET', KEYS[1], 'rev') or '0')
 if rev ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'rev', rev + 1, 'ver', ARGV[2], 'allowed', ARGV[3], 'any', ARGV[4])
@@ -87,6 +91,7 @@ for _, s in ipairs(ops.bounce) do
 end
 for _, s in ipairs(ops.drop) do redis.call('HDEL', KEYS[3], s) end
 for _, k in ipairs(ops.kick) do queue_kick(KEYS[4], KEYS[6], room, k[1], k[2], now) end
+for _, r in ipairs(ops.rules) do apply_rule(KEYS[4], KEYS[11], KEYS[10], KEYS[9], room, r[1], r[2], r[3], now) end
 if ARGV[6] ~= '' and redis.call('HGET', KEYS[7], room) == ARGV[6] then
   redis.call('HDEL', KEYS[7], room)
   redis.call('ZREM', KEYS[8], room)

@@ -1,8 +1,11 @@
 import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { isStringArray } from "../util/json.js";
 import { EMPTY_RECORD, type EnforcementRecord } from "./plan.js";
+import { CLAIM_RULE, SETTLE_RULE } from "./redis-rule-scripts.js";
 import { ACQUIRE, CLAIM, COMMIT, ENQUEUE_KICKS, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
-import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkAction, type WorkItem } from "./store.js";
+import { parseRuleItem, RULE_LIMITS, ruleKey, ruleLifting } from "./rule-item.js";
+import type { UserRule } from "./rule-plan.js";
+import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type NothingDue, type WorkAction, type WorkItem } from "./store.js";
 import { parseStreamItem, streamAction, streamConfirmedBanned, streamKey } from "./work-item.js";
 
 /** Options of {@link createRedisEnforcementStore}. */
@@ -48,6 +51,8 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
     live: (room: string) => `${base}:live:${room}`,
     closed: (room: string) => `${base}:closed:${room}`,
     banned: (room: string) => `${base}:banned:${room}`,
+    rules: (room: string) => `${base}:rules:${room}`,
+    force: `${base}:force`,
     replay: (key: string) => `${base}:replay:${key}`,
     items: `${base}:items`,
     due: (lane: Lane) => `${base}:due:${lane}`,
@@ -59,13 +64,13 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
   };
 
   const read = async (roomId: string): Promise<EnforcementRecord> => {
-    const res = await redis.multi().hgetall(k.rec(roomId)).hgetall(k.banned(roomId)).hgetall(k.live(roomId)).exec();
-    const [rec, banned, live] = (res ?? []).map(([err, v]) => {
+    const res = await redis.multi().hgetall(k.rec(roomId)).hgetall(k.banned(roomId)).hgetall(k.live(roomId)).hgetall(k.rules(roomId)).exec();
+    const [rec, banned, live, rules] = (res ?? []).map(([err, v]) => {
       if (err !== null) throw err;
       return v as Record<string, string>;
     });
-    if (rec === undefined || banned === undefined || live === undefined) throw new Error("incomplete reply");
-    if (Object.keys(rec).length === 0 && Object.keys(banned).length === 0 && Object.keys(live).length === 0) return EMPTY_RECORD;
+    if (rec === undefined || banned === undefined || live === undefined || rules === undefined) throw new Error("incomplete reply");
+    if ([rec, banned, live, rules].every((h) => Object.keys(h).length === 0)) return EMPTY_RECORD;
     const ver = Number(rec["ver"] ?? "-1");
     return {
       revision: Number(rec["rev"] ?? "0"),
@@ -78,7 +83,22 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
         const sinceMs = Number(v.slice(0, bar));
         return bar < 0 || !Number.isSafeInteger(sinceMs) ? [] : [{ streamId, userId: v.slice(bar + 1), sinceMs }];
       }),
+      rules: Object.entries(rules).flatMap(([userId, v]): UserRule[] => {
+        const [privileges, untilMs] = v.split("|").map(Number);
+        return privileges === undefined || untilMs === undefined || !Number.isSafeInteger(privileges) || !Number.isSafeInteger(untilMs) ? [] : [{ userId, privileges, untilMs }];
+      }),
     };
+  };
+
+  const claimRule = async (nowMs: number, leaseMs: number, token: string, cap: number): Promise<ClaimedWork | NothingDue> => {
+    const reply = (await redis.eval(CLAIM_RULE, 3, k.due("rule"), k.items, k.force, String(nowMs), String(leaseMs), token, String(cap))) as string[];
+    if (reply[0] === "none") return { nextDueMs: reply[1] === undefined ? null : Number(reply[1]) };
+    const row: unknown = JSON.parse(reply[1] ?? "[]");
+    const [key, id, roomId, q, at, privileges, untilMs] = Array.isArray(row) ? (row as unknown[]) : [];
+    if (typeof key !== "string" || typeof id !== "string" || typeof roomId !== "string" || typeof q !== "number" || typeof at !== "number") throw new Error("malformed rule claim");
+    const rule = reply[0] === "set_rule" && typeof privileges === "number" && typeof untilMs === "number" ? { rule: { privileges, untilMs } } : {};
+    // Rule calls carry no Sequence.
+    return { lane: "rule", action: reply[0] === "set_rule" ? "set_rule" : "del_rule", token, sequence: 0, roomId, items: [{ key, id, roomId, enqueuedAtMs: q, attempts: at, ...rule }] };
   };
 
   return {
@@ -99,8 +119,9 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
           bounce: write.bounce,
           drop: write.dropLive,
           kick: write.kick.map((x) => [x.userId, x.reason]),
+          rules: write.rules.map((r) => [r.userId, r.privileges, r.untilMs]),
         });
-        const keys = [k.rec(roomId), k.banned(roomId), k.live(roomId), k.items, k.due("media"), k.due("room"), k.intent, k.intents];
+        const keys = [k.rec(roomId), k.banned(roomId), k.live(roomId), k.items, k.due("media"), k.due("room"), k.intent, k.intents, k.rules(roomId), k.due("rule"), k.force];
         const args = [String(expectedRevision), String(write.version), JSON.stringify(write.allowed), JSON.stringify(write.anyUsers), String(nowMs), ticket === null ? "" : String(ticket), roomId, ops];
         return (await redis.eval(COMMIT, keys.length, ...keys, ...args)) === 1;
       }),
@@ -117,8 +138,9 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
         if (kicks.length === 0) return;
         await redis.eval(ENQUEUE_KICKS, 2, k.items, k.due("room"), roomId, String(nowMs), JSON.stringify(kicks.map((x) => [x.userId, x.reason])));
       }),
-    claim: (lane, max, nowMs, leaseMs, token) =>
+    claim: (lane, max, nowMs, leaseMs, token, ruleCap = RULE_LIMITS.cap) =>
       unavailableOnFailure(async () => {
+        if (lane === "rule") return claimRule(nowMs, leaseMs, token, ruleCap);
         const reply = (await redis.eval(CLAIM, 3, k.due(lane), k.items, k.seq, lane, String(max), String(nowMs), String(leaseMs), token)) as string[];
         if (reply[0] === "none") return { nextDueMs: reply[1] === undefined ? null : Number(reply[1]) };
         const action = reply[0] as WorkAction;
@@ -129,6 +151,10 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
     settle: (work, outcome, nowMs) =>
       unavailableOnFailure(async () => {
         const dueMs = outcome.kind === "retry" ? outcome.dueMs : nowMs;
+        if (work.lane === "rule") {
+          for (const item of work.items) await redis.eval(SETTLE_RULE, 3, k.due("rule"), k.items, k.force, work.action, work.token, outcome.kind, String(dueMs), String(nowMs), item.key);
+          return;
+        }
         await redis.eval(SETTLE, 2, k.due(work.lane), k.items, work.lane, work.action, work.token, outcome.kind, String(dueMs), String(nowMs), JSON.stringify(work.items.map((i) => i.key)));
       }),
     unsettled: (streamIds) =>
@@ -145,10 +171,20 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
         const { intervalMs, burst } = paceOf(limit);
         return Number(await redis.eval(ACQUIRE, 1, k.rate(lane), String(nowMs), String(intervalMs), String(intervalMs * (burst - 1))));
       }),
+    unliftedRules: (roomId, userIds, nowMs) =>
+      unavailableOnFailure(async () => {
+        if (userIds.length === 0) return [];
+        const items = await redis.hmget(k.items, ...userIds.map((u) => ruleKey(roomId, u)));
+        return userIds.filter((_, i) => {
+          const item = parseRuleItem(items[i]);
+          return item !== undefined && ruleLifting(item, nowMs);
+        });
+      }),
+    rulesInForce: (nowMs) => unavailableOnFailure(() => redis.zcount(k.force, `(${nowMs}`, "+inf")),
     backlog: () =>
       unavailableOnFailure(async () => {
-        const [media, room] = await Promise.all([redis.zcard(k.due("media")), redis.zcard(k.due("room"))]);
-        return media + room;
+        const counts = await Promise.all((["media", "room", "rule"] as const).map((lane) => redis.zcard(k.due(lane))));
+        return counts.reduce((x, y) => x + y, 0);
       }),
     view: (roomId) =>
       unavailableOnFailure(async () => {

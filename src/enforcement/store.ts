@@ -1,11 +1,11 @@
 import type { StreamCallbackEvent } from "../zego/callback.js";
 import type { EnforcementRecord, EnforcementWrite, Kick } from "./plan.js";
 
-/** A rate-limit class of ZEGO's: media service (forbid/resume) or room signalling (kick). */
-export type Lane = "media" | "room";
+/** A rate-limit class of ZEGO's: media service (forbid/resume), room signalling (kick), user ban rules (set/delete). */
+export type Lane = "media" | "room" | "rule";
 
 /** A ZEGO call's worth of work. */
-export type WorkAction = "forbid" | "resume" | "kick";
+export type WorkAction = "forbid" | "resume" | "kick" | "set_rule" | "del_rule";
 
 /** One stream (media lane) or one user to kick (room lane). */
 export interface WorkItem {
@@ -18,6 +18,8 @@ export interface WorkItem {
   readonly enqueuedAtMs: number;
   /** Failed attempts so far. */
   readonly attempts: number;
+  /** A rule to set: its privilege bits and until when (unix ms). */
+  readonly rule?: { readonly privileges: number; readonly untilMs: number };
 }
 
 /** Items leased to one worker for one call. */
@@ -74,12 +76,20 @@ export interface EnforcementStore {
   useNonce(replayKey: string, nowMs: number): Promise<"fresh" | "replayed">;
   /** Queues kicks of users out of a room (unless one is pending), outside any room change. */
   enqueueKicks(roomId: string, kicks: readonly Kick[], nowMs: number): Promise<void>;
-  /** Leases up to `max` due items that need the same action (kicks: of one room); an item marked by a split alone. */
-  claim(lane: Lane, max: number, nowMs: number, leaseMs: number, token: string): Promise<ClaimedWork | NothingDue>;
+  /**
+   * Leases up to `max` due items that need the same action (kicks: of one room; rules: one); an item
+   * marked by a split alone. A rule is not set while `ruleCap` rules are in force (in flight included):
+   * it waits, in the order needed, until one lapses or is deleted.
+   */
+  claim(lane: Lane, max: number, nowMs: number, leaseMs: number, token: string, ruleCap?: number): Promise<ClaimedWork | NothingDue>;
   /** Ends a lease: done (the ban state is applied), retry at `dueMs`, or drop (will never succeed). */
   settle(work: ClaimedWork, outcome: SettleOutcome, nowMs: number): Promise<void>;
   /** The given streams whose ban state still has to reach ZEGO. */
   unsettled(streamIds: readonly string[]): Promise<string[]>;
+  /** The given users of a room whose rule still holds a privilege that was lifted. */
+  unliftedRules(roomId: string, userIds: readonly string[], nowMs: number): Promise<string[]>;
+  /** User ban rules ZEGO may hold now (set, or a set in flight, and not lapsed or deleted). */
+  rulesInForce(nowMs: number): Promise<number>;
   /**
    * Takes one call slot of the lane's pace (shared by all instances): 0, or the ms to wait before asking
    * again. See {@link paceOf}: calls are spread evenly, never more than `limitPerSecond` in any second.

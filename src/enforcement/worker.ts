@@ -4,6 +4,7 @@ import { errorName, type Logger } from "../log/logger.js";
 import { ZegoOutcome } from "../zego/codes.js";
 import { MAX_STREAMS_PER_CALL, MAX_USERS_PER_KICK, ZegoAction, type ZegoCallResult, type ZegoServerApi } from "../zego/server-api.js";
 import type { ClaimedWork, EnforcementStore, Lane, SettleOutcome } from "./store.js";
+import { effectiveSeconds, privilegeList } from "./rule-item.js";
 import type { EnforcementLimits, EnforcementTuning } from "./tuning.js";
 
 /** What the worker reports to metrics. */
@@ -39,7 +40,7 @@ export interface EnforcementWorker {
   stop(): Promise<void>;
 }
 
-const ACTION_OF = { forbid: ZegoAction.FORBID, resume: ZegoAction.RESUME, kick: ZegoAction.KICK } as const;
+const ACTION_OF = { forbid: ZegoAction.FORBID, resume: ZegoAction.RESUME, kick: ZegoAction.KICK, set_rule: ZegoAction.SET_USER_RULE, del_rule: ZegoAction.DEL_USER_RULE } as const;
 const STOP_WAIT_MS = 2000;
 
 /** Creates an {@link EnforcementWorker}. */
@@ -67,11 +68,14 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
     const ids = work.items.map((i) => i.id);
     if (work.action === "forbid") return api.forbidStreams(ids, work.sequence);
     if (work.action === "resume") return api.resumeStreams(ids, work.sequence);
+    const first = work.items[0];
+    if (work.action === "set_rule" && first?.rule !== undefined) return api.setUserRule(first.roomId, first.id, privilegeList(first.rule.privileges), effectiveSeconds(first.rule.untilMs, clock.now()));
+    if (work.action === "del_rule" && first !== undefined) return api.deleteUserRule(first.roomId, first.id);
     return api.kickUsers(work.roomId ?? "", ids, "zego-token-service: privileges revoked");
   };
 
   const lane = (name: Lane) => {
-    const max = name === "media" ? MAX_STREAMS_PER_CALL : MAX_USERS_PER_KICK;
+    const max = name === "media" ? MAX_STREAMS_PER_CALL : name === "room" ? MAX_USERS_PER_KICK : 1;
     const limit = options.limits[name];
     let timer: Timer | undefined;
     let running: Promise<void> | undefined;
@@ -94,7 +98,7 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
       if (busy) await paced();
       if (stopped) return 0;
       const claimedAt = clock.now();
-      const claimed = await store.claim(name, max, claimedAt, tuning.leaseMs, randomBytes(8).toString("hex"));
+      const claimed = await store.claim(name, max, claimedAt, tuning.leaseMs, randomBytes(8).toString("hex"), options.limits.ruleCap);
       if (!("items" in claimed)) {
         busy = false;
         return claimed.nextDueMs === null ? tuning.pollMs : Math.min(tuning.pollMs, Math.max(0, claimed.nextDueMs - claimedAt));
@@ -124,7 +128,7 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
       if (result.outcome === ZegoOutcome.OK) for (const item of claimed.items) metrics.enforcementLatency(Math.max(0, at - item.enqueuedAtMs) / 1000);
       const fields = {
         action,
-        [name === "media" ? "streams" : "users"]: claimed.items.length,
+        ...(name === "rule" ? { userId: claimed.items[0]?.id } : { [name === "media" ? "streams" : "users"]: claimed.items.length }),
         ...(claimed.roomId === null ? {} : { roomId: claimed.roomId }),
         code: result.code,
         requestId: result.requestId,
@@ -178,7 +182,7 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
     };
   };
 
-  const lanes = [lane("media"), lane("room")];
+  const lanes = [lane("media"), lane("room"), lane("rule")];
   return {
     start() {
       if (!stopped) return;

@@ -9,6 +9,8 @@ export const ZegoAction = {
   FORBID: "ForbidRTCStreams",
   RESUME: "ResumeRTCStreams",
   KICK: "KickoutUser",
+  SET_USER_RULE: "SetForbidUserRule",
+  DEL_USER_RULE: "DelForbidUserRule",
 } as const;
 /** One of {@link ZegoAction}. */
 export type ZegoAction = (typeof ZegoAction)[keyof typeof ZegoAction];
@@ -50,9 +52,14 @@ export interface ZegoServerApi {
   forbidStreams(streamIds: readonly string[], sequence: number): Promise<ZegoCallResult>;
   resumeStreams(streamIds: readonly string[], sequence: number): Promise<ZegoCallResult>;
   kickUsers(roomId: string, userIds: readonly string[], customReason?: string): Promise<ZegoCallResult>;
+  /** A ban rule for one user in one room (`RuleType` 4): `DisabledPrivilege[]` 1 login, 2 publish; 1-86400 s. */
+  setUserRule(roomId: string, userId: string, privileges: readonly (1 | 2)[], effectiveSeconds: number): Promise<ZegoCallResult>;
+  /** Deletes the (room, user) ban rule (`RuleType` 4); one that does not exist counts as done. */
+  deleteUserRule(roomId: string, userId: string): Promise<ZegoCallResult>;
 }
 
 const MAX_REASON_BYTES = 256;
+const MAX_RULE_SECONDS = 86_400;
 
 /** Creates a {@link ZegoServerApi}. */
 export function createZegoServerApi(options: ZegoServerApiOptions): ZegoServerApi {
@@ -101,5 +108,21 @@ export function createZegoServerApi(options: ZegoServerApiOptions): ZegoServerAp
       if (customReason !== undefined && Buffer.byteLength(customReason) <= MAX_REASON_BYTES) params.push(["CustomReason", customReason]);
       return call(ZegoAction.KICK, params);
     },
+    setUserRule(roomId, userId, privileges, effectiveSeconds) {
+      if (privileges.length === 0 || !Number.isInteger(effectiveSeconds) || effectiveSeconds < 1 || effectiveSeconds > MAX_RULE_SECONDS) throw new RangeError(`1 or 2 privileges, 1 to ${MAX_RULE_SECONDS} s`);
+      return call(ZegoAction.SET_USER_RULE, [
+        ["RuleType", "4"],
+        ["RoomId", roomId],
+        ["UserId", userId],
+        ...privileges.map((p) => ["DisabledPrivilege[]", String(p)] as const),
+        ["EffectiveTime", String(effectiveSeconds)],
+      ]);
+    },
+    deleteUserRule: (roomId, userId) =>
+      call(ZegoAction.DEL_USER_RULE, [
+        ["RuleType", "4"],
+        ["RoomId", roomId],
+        ["UserId", userId],
+      ]),
   };
 }

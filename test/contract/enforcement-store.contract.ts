@@ -8,7 +8,7 @@ export interface EnforcementStoreHarness {
   close(): Promise<void>;
 }
 
-const NO_OPS = { allowed: [], anyUsers: [], ban: [], unban: [], bounce: [], dropLive: [], kick: [] } as const;
+const NO_OPS = { allowed: [], anyUsers: [], ban: [], unban: [], bounce: [], dropLive: [], kick: [], rules: [] } as const;
 const write = (w: Partial<EnforcementWrite> & { version: number }): EnforcementWrite => ({ ...NO_OPS, ...w });
 const T0 = 1_800_000_000_000;
 
@@ -32,7 +32,7 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
     });
 
     it("reads an unknown room as the empty record", async () => {
-      expect(await a.read("e-none")).toEqual({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [] });
+      expect(await a.read("e-none")).toEqual({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [], rules: [] });
     });
 
     it("commits only on the expected revision; a ban becomes forbid work, settled once ZEGO answers", async () => {
@@ -225,6 +225,60 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
       expect(work.items.map((i) => i.id).sort()).toEqual(["lk1", "lk2"]);
       await a.settle(work, { kind: "done" }, T0 + 3);
       expect(await a.claim("room", 5, T0 + 4, 5000, "lk2")).toEqual({ nextDueMs: null });
+    });
+
+    it("user rules: set with privileges and lifetime, counted in force while in flight, lifted by a delete", async () => {
+      const until = T0 + 60_000;
+      await a.commit("e-rule", 0, write({ version: 1, rules: [{ userId: "ru1", privileges: 1, untilMs: until }] }), null, T0);
+      expect((await b.read("e-rule")).rules).toEqual([{ userId: "ru1", privileges: 1, untilMs: until }]);
+      const set = claimed(await b.claim("rule", 1, T0 + 1, 5000, "r1"));
+      expect(set).toMatchObject({ lane: "rule", action: "set_rule", roomId: "e-rule", items: [{ id: "ru1", roomId: "e-rule", rule: { privileges: 1, untilMs: until } }] });
+      expect(await a.rulesInForce(T0 + 1)).toBe(1);
+      expect(await a.claim("rule", 1, T0 + 2, 5000, "r2")).toEqual({ nextDueMs: T0 + 1 + 5000 });
+      await a.settle(set, { kind: "done" }, T0 + 3);
+      expect(await b.claim("rule", 1, T0 + 4, 5000, "r3")).toEqual({ nextDueMs: null });
+      // Extending the lifetime sets it again; adding a privilege too.
+      await b.commit("e-rule", 1, write({ version: 2, rules: [{ userId: "ru1", privileges: 3, untilMs: until + 1000 }] }), null, T0 + 5);
+      const again = claimed(await a.claim("rule", 1, T0 + 6, 5000, "r4"));
+      expect(again.items[0]?.rule).toEqual({ privileges: 3, untilMs: until + 1000 });
+      await b.settle(again, { kind: "done" }, T0 + 7);
+      expect(await a.unliftedRules("e-rule", ["ru1"], T0 + 8)).toEqual([]);
+      // Lifting the publish bit deletes the rule first, then sets the login bit again.
+      await a.commit("e-rule", 2, write({ version: 3, rules: [{ userId: "ru1", privileges: 1, untilMs: until + 1000 }] }), null, T0 + 8);
+      expect(await b.unliftedRules("e-rule", ["ru1", "nobody"], T0 + 9)).toEqual(["ru1"]);
+      const del = claimed(await b.claim("rule", 1, T0 + 9, 5000, "r5"));
+      expect(del).toMatchObject({ action: "del_rule", items: [{ id: "ru1" }] });
+      await a.settle(del, { kind: "done" }, T0 + 10);
+      expect(await b.unliftedRules("e-rule", ["ru1"], T0 + 11)).toEqual([]);
+      expect(await b.rulesInForce(T0 + 11)).toBe(0);
+      const reset = claimed(await b.claim("rule", 1, T0 + 11, 5000, "r6"));
+      expect(reset).toMatchObject({ action: "set_rule", items: [{ rule: { privileges: 1 } }] });
+      await b.settle(reset, { kind: "done" }, T0 + 12);
+      // Granted again: the rule is deleted and forgotten.
+      await b.commit("e-rule", 3, write({ version: 4, rules: [{ userId: "ru1", privileges: 0, untilMs: 0 }] }), null, T0 + 13);
+      expect((await a.read("e-rule")).rules).toEqual([]);
+      const lift = claimed(await a.claim("rule", 1, T0 + 14, 5000, "r7"));
+      expect(lift.action).toBe("del_rule");
+      await a.settle(lift, { kind: "done" }, T0 + 15);
+      expect(await a.rulesInForce(T0 + 15)).toBe(0);
+      expect(await b.backlog()).toBe(0);
+    });
+
+    it("user rules: never more than the cap in force; the next waits until one lapses; a rejected one is forgotten", async () => {
+      const rules = [
+        { userId: "c1", privileges: 1, untilMs: T0 + 10_000 },
+        { userId: "c2", privileges: 2, untilMs: T0 + 12_000 },
+        { userId: "c3", privileges: 1, untilMs: T0 + 20_000 },
+      ];
+      await a.commit("e-cap", 0, write({ version: 1, rules }), null, T0);
+      for (const token of ["c1", "c2"]) await b.settle(claimed(await a.claim("rule", 1, T0 + 1, 5000, token, 2)), { kind: "done" }, T0 + 2);
+      expect(await b.claim("rule", 1, T0 + 3, 5000, "full", 2)).toEqual({ nextDueMs: T0 + 10_000 });
+      expect(await a.rulesInForce(T0 + 3)).toBe(2);
+      const third = claimed(await b.claim("rule", 1, T0 + 10_000, 5000, "c3", 2));
+      expect(third.items[0]?.id).toBe("c3");
+      await a.settle(third, { kind: "drop" }, T0 + 10_001);
+      expect(await b.rulesInForce(T0 + 10_001)).toBe(1);
+      expect(await a.backlog()).toBe(0);
     });
 
     it("intents: listed once stale, cleared only by the commit holding the latest ticket", async () => {
