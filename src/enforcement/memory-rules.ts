@@ -1,5 +1,5 @@
 import type { UserRule } from "./rule-plan.js";
-import { freshRule, ruleAction, ruleForgettable, ruleInForce, ruleKey, ruleLifting, type RuleItem } from "./rule-item.js";
+import { freshRule, RULE_LIMITS, ruleAction, ruleForgettable, ruleInForce, ruleKey, ruleLifting, type RuleItem } from "./rule-item.js";
 import type { ClaimedWork, NothingDue, SettleOutcome } from "./store.js";
 
 const SCAN = 100;
@@ -73,8 +73,8 @@ export function createMemoryRules(): MemoryRules {
           continue;
         }
         if (act === "set" && !ruleInForce(item, nowMs) && count(nowMs) >= cap) {
-          // Full: wait for the first rule in force to lapse (deletes are not held up behind it).
-          due.set(key, Math.max(nowMs + 1, nextLapse(nowMs) ?? nowMs + leaseMs));
+          // Full: look again when the first rule in force lapses, or in a second (a delete may free a slot).
+          due.set(key, Math.max(nowMs + 1, Math.min(nextLapse(nowMs) ?? Infinity, nowMs + RULE_LIMITS.recheckMs)));
           continue;
         }
         items.set(key, act === "set" ? { ...item, c: token, ap: item.p, au: item.w, k: 0 } : { ...item, c: token });

@@ -53,7 +53,7 @@ local function apply_rule(itemsKey, forceKey, dueKey, wantedKey, room, user, p, 
 end
 `;
 
-/** KEYS: due:rule, items, force. ARGV: now, leaseMs, token, cap. One rule per claim; a set waits while the cap is reached. */
+/** KEYS: due:rule, items, force. ARGV: now, leaseMs, token, cap, recheckMs. One rule per claim; a set waits while the cap is reached. */
 export const CLAIM_RULE = `${RULE_RULES}
 local now = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
@@ -71,8 +71,8 @@ for _, key in ipairs(ready) do
       if item.c == '' and rule_forgettable(item, now) then forget_rule(KEYS[2], KEYS[3], key) end
     elseif a == 'set' and (not rule_in_force(item, now)) and redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf') >= tonumber(ARGV[4]) then
       local first = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-      local at = now + lease
-      if first[2] then at = math.max(now + 1, tonumber(first[2])) end
+      local at = now + tonumber(ARGV[5])
+      if first[2] then at = math.max(now + 1, math.min(at, tonumber(first[2]))) end
       redis.call('ZADD', KEYS[1], at, key)
     else
       local out = { key, item.u, item.r, item.q, item.at, 0, 0 }

@@ -91,7 +91,7 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
   };
 
   const claimRule = async (nowMs: number, leaseMs: number, token: string, cap: number): Promise<ClaimedWork | NothingDue> => {
-    const reply = (await redis.eval(CLAIM_RULE, 3, k.due("rule"), k.items, k.force, String(nowMs), String(leaseMs), token, String(cap))) as string[];
+    const reply = (await redis.eval(CLAIM_RULE, 3, k.due("rule"), k.items, k.force, String(nowMs), String(leaseMs), token, String(cap), String(RULE_LIMITS.recheckMs))) as string[];
     if (reply[0] === "none") return { nextDueMs: reply[1] === undefined ? null : Number(reply[1]) };
     const row: unknown = JSON.parse(reply[1] ?? "[]");
     const [key, id, roomId, q, at, privileges, untilMs] = Array.isArray(row) ? (row as unknown[]) : [];

@@ -9,6 +9,8 @@ export const RULE_LIMITS = Object.freeze({
   cap: 200,
   /** Longest `EffectiveTime`, seconds. */
   maxSeconds: 86_400,
+  /** How often a rule waiting for a free slot looks again (ms): a delete may have freed one. */
+  recheckMs: 1000,
 });
 
 /**

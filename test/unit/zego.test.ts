@@ -110,4 +110,20 @@ describe("ZEGO server API client against the fake", () => {
     expect(() => right.forbidStreams([], 1)).toThrow(RangeError);
     expect(() => right.kickUsers("r", ["1", "2", "3", "4", "5", "6"])).toThrow(RangeError);
   });
+
+  it("user ban rules: RuleType 4 set (replacing), deleted, a missing one counts as deleted; the cap answers 50123", async () => {
+    const clock = { now: () => fakeNow, setTimer: () => ({ cancel: () => undefined }) };
+    const api = createZegoServerApi({ apiUrl: fake.url, appId: VECTOR.appId, serverSecret: VECTOR.secret, isTest: false, clock });
+    expect(await api.setUserRule("room1", "u1", [1], 600)).toMatchObject({ outcome: "ok", code: 0 });
+    const call = fake.calls.at(-1)!;
+    expect([call.query.get("RuleType"), call.query.get("RoomId"), call.query.get("UserId"), call.query.getAll("DisabledPrivilege[]"), call.query.get("EffectiveTime")]).toEqual(["4", "room1", "u1", ["1"], "600"]);
+    expect(await api.setUserRule("room1", "u1", [1, 2], 86_400)).toMatchObject({ outcome: "ok" });
+    expect(fake.rules.get("room1/u1")).toMatchObject({ privileges: [1, 2], expiresAtMs: fakeNow + 86_400_000 });
+    expect(await api.deleteUserRule("room1", "u1")).toMatchObject({ outcome: "ok", code: 0 });
+    expect(await api.deleteUserRule("room1", "u1")).toMatchObject({ outcome: "ok", code: 50124 });
+    expect(() => api.setUserRule("room1", "u1", [1], 86_401)).toThrow(RangeError);
+    expect(() => api.setUserRule("room1", "u1", [], 60)).toThrow(RangeError);
+    expect(classifyZegoCode("SetForbidUserRule", 50123)).toBe("retry");
+    expect(classifyZegoCode("SetForbidUserRule", 9)).toBe("auth_failed");
+  });
 });
