@@ -1,5 +1,5 @@
 import type { StreamCallbackEvent } from "../zego/callback.js";
-import { EMPTY_RECORD, type EnforcementRecord, type EnforcementWrite, type Kick } from "./plan.js";
+import { EMPTY_RECORD, foreignOf, type EnforcementRecord, type EnforcementWrite, type Kick } from "./plan.js";
 import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkItem } from "./store.js";
 import { createMemoryRules } from "./memory-rules.js";
 import { RULE_LIMITS } from "./rule-item.js";
@@ -27,6 +27,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
   const rules = createMemoryRules();
   const intents = new Map<string, { ticket: number; atMs: number }>();
   const replays = new Map<string, number>();
+  const namedBy = new Map<string, number>();
   let ticket = 0;
   let sequence = 0;
 
@@ -81,9 +82,11 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       const roomRules = rules.read(roomId);
       if (r === undefined && !live.has(roomId) && !banned.has(roomId) && roomRules.length === 0) return EMPTY_RECORD;
       const rec = record(roomId);
+      const ids = [...new Set([...rec.allowed, ...(banned.get(roomId)?.keys() ?? []), ...(live.get(roomId)?.keys() ?? [])])];
       return {
         ...rec,
         rules: roomRules,
+        foreign: foreignOf(ids, (id) => namedBy.get(id) ?? 0, rec.allowed),
         banned: [...(banned.get(roomId) ?? new Map<string, string | null>())].map(([streamId, userId]) => ({ streamId, userId })),
         live: [...(live.get(roomId) ?? new Map<string, { userId: string; sinceMs: number }>())].map(([streamId, l]) => ({ streamId, ...l })),
       };
@@ -93,22 +96,36 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       if (rec.revision !== expectedRevision) return false;
       records.set(roomId, { revision: rec.revision + 1, version: write.version, allowed: write.allowed, anyUsers: write.anyUsers });
       const roomBans = inner(banned, roomId);
+      const set = (streamId: string, change: Partial<StreamItem>) => {
+        const item = streams.get(streamId) ?? { r: roomId, d: 0, a: -1, b: 0, at: 0, q: nowMs, c: "" };
+        touchStream(streamId, { ...item, ...change }, streams.has(streamId) && streamAction(item) !== null, nowMs);
+      };
+      // An ID some room's allow-list names belongs to that room: another room never bans it (the Lua mirrors this).
+      const [was, is] = [new Set(rec.allowed), new Set(write.allowed)];
+      for (const x of was) {
+        const n = is.has(x) ? -1 : (namedBy.get(x) ?? 1) - 1;
+        if (n > 0) namedBy.set(x, n);
+        else if (n === 0) namedBy.delete(x);
+      }
+      for (const x of is) {
+        if (was.has(x)) continue;
+        namedBy.set(x, (namedBy.get(x) ?? 0) + 1);
+        if (streams.get(x)?.d === 1) set(x, { d: 0 });
+      }
       for (const b of write.ban) {
+        if ((namedBy.get(b.streamId) ?? 0) > 0) {
+          if (b.userId !== null) set(b.streamId, { r: roomId, b: 1 });
+          continue;
+        }
         roomBans.set(b.streamId, b.userId);
-        const item = streams.get(b.streamId) ?? { r: roomId, d: 0, a: -1, b: 0, at: 0, q: nowMs, c: "" };
-        const hadWork = streams.has(b.streamId) && streamAction(item) !== null;
-        touchStream(b.streamId, { ...item, r: roomId, d: 1 }, hadWork, nowMs);
+        set(b.streamId, { r: roomId, d: 1 });
       }
       for (const s of write.unban) {
         roomBans.delete(s);
         const item = streams.get(s);
         if (item !== undefined) touchStream(s, { ...item, d: 0 }, streamAction(item) !== null, nowMs);
       }
-      for (const s of write.bounce) {
-        const item = streams.get(s) ?? { r: roomId, d: 0, a: -1, b: 0, at: 0, q: nowMs, c: "" };
-        const hadWork = streams.has(s) && streamAction(item) !== null;
-        touchStream(s, { ...item, r: roomId, b: 1 }, hadWork, nowMs);
-      }
+      for (const s of write.bounce) set(s, { r: roomId, b: 1 });
       const roomLive = live.get(roomId);
       for (const s of write.dropLive) roomLive?.delete(s);
       queueKicks(roomId, write.kick, nowMs);
@@ -261,7 +278,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       };
     },
     async stop() {
-      for (const m of [records, live, closed, banned, streams, kicks, intents, replays]) m.clear();
+      for (const m of [records, live, closed, banned, streams, kicks, intents, replays, namedBy]) m.clear();
       rules.clear();
     },
   };

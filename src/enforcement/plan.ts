@@ -41,10 +41,21 @@ export interface EnforcementRecord {
   readonly live: readonly LiveStream[];
   /** User ban rules wanted in this room (privileges never 0). */
   readonly rules: readonly UserRule[];
+  /** Of the room's allowed, banned and live stream IDs, those another room's allow-list names: that room owns them. */
+  readonly foreign: readonly string[];
 }
 
 /** The record of a room enforcement has never seen. */
-export const EMPTY_RECORD: EnforcementRecord = Object.freeze({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [], rules: [] });
+export const EMPTY_RECORD: EnforcementRecord = Object.freeze({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [], rules: [], foreign: [] });
+
+/**
+ * The IDs named by another room: `count` is how many rooms' allow-lists name an ID, this room's
+ * (`allowed`) included. Bans are AppID-wide, so a room never bans an ID another room allows.
+ */
+export function foreignOf(ids: readonly string[], count: (id: string, index: number) => number, allowed: readonly string[]): string[] {
+  const own = new Set(allowed);
+  return ids.filter((id, i) => count(id, i) - (own.has(id) ? 1 : 0) > 0).sort();
+}
 
 /** One atomic write: the new enforced state and the work it creates. */
 export interface EnforcementWrite {
@@ -94,7 +105,8 @@ export interface EnforcementPlan {
  * Decides what to forbid, resume and kick so that ZEGO matches the room (pure): a live stream its
  * publisher may no longer publish is forbidden; a stream ID that left every allow-list is banned in
  * advance (old tokens stay valid until they expire); a banned stream allowed again is resumed; a live
- * publisher or a removed member without access is kicked.
+ * publisher or a removed member without access is kicked. An ID another room's allow-list names is
+ * never kept banned here (bans are AppID-wide): its live publisher here is bounced instead.
  */
 export function planEnforcement(input: PlanInput): EnforcementPlan {
   const { room, record } = input;
@@ -111,6 +123,7 @@ export function planEnforcement(input: PlanInput): EnforcementPlan {
     else for (const s of p.streamIds) named.add(s);
   }
   const banned = new Map(record.banned.map((b) => [b.streamId, b.userId]));
+  const foreign = new Set(record.foreign);
   const ban = new Map<string, BannedStream>();
   const bounce: string[] = [];
   const dropLive: string[] = [];
@@ -123,15 +136,15 @@ export function planEnforcement(input: PlanInput): EnforcementPlan {
     if (!hasAccess(room, live.userId)) kick(live.userId, "no_access");
     if (mayPublish(live.userId, live.streamId)) continue;
     dropLive.push(live.streamId);
-    if (named.has(live.streamId)) bounce.push(live.streamId);
+    if (named.has(live.streamId) || foreign.has(live.streamId)) bounce.push(live.streamId);
     else if (!banned.has(live.streamId)) ban.set(live.streamId, { streamId: live.streamId, userId: live.userId });
   }
   const newVersion = room.version > record.version;
   if (newVersion) {
-    for (const s of record.allowed) if (!named.has(s) && !banned.has(s) && !ban.has(s)) ban.set(s, { streamId: s, userId: null });
+    for (const s of record.allowed) if (!named.has(s) && !foreign.has(s) && !banned.has(s) && !ban.has(s)) ban.set(s, { streamId: s, userId: null });
   }
   const unban: string[] = [];
-  for (const [s, owner] of banned) if (named.has(s) || (owner !== null && mayPublish(owner, s))) unban.push(s);
+  for (const [s, owner] of banned) if (named.has(s) || foreign.has(s) || (owner !== null && mayPublish(owner, s))) unban.push(s);
 
   const unknownStreamUsers: string[] = [];
   if (newVersion) {
@@ -160,5 +173,7 @@ export function planEnforcement(input: PlanInput): EnforcementPlan {
     rules,
   };
   const empty = write.ban.length + unban.length + bounce.length + dropLive.length + write.kick.length + rules.length === 0;
-  return { write, reopen: [...new Set([...unban, ...bounce])], lift, unknownStreamUsers, empty };
+  // A newly named ID another room banned is resumed by the commit itself (see the stores): wait for it too.
+  const newlyNamed = newVersion ? [...named].filter((x) => !record.allowed.includes(x)) : [];
+  return { write, reopen: [...new Set([...unban, ...bounce, ...newlyNamed])], lift, unknownStreamUsers, empty };
 }

@@ -1,6 +1,6 @@
 import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { isStringArray } from "../util/json.js";
-import { EMPTY_RECORD, type EnforcementRecord } from "./plan.js";
+import { EMPTY_RECORD, foreignOf, type EnforcementRecord } from "./plan.js";
 import { CLAIM_RULE, SETTLE_RULE } from "./redis-rule-scripts.js";
 import { ACQUIRE, CLAIM, COMMIT, ENQUEUE_KICKS, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
 import { parseRuleItem, RULE_LIMITS, ruleKey, ruleLifting } from "./rule-item.js";
@@ -53,6 +53,7 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
     banned: (room: string) => `${base}:banned:${room}`,
     rules: (room: string) => `${base}:rules:${room}`,
     force: `${base}:force`,
+    named: `${base}:named`,
     replay: (key: string) => `${base}:replay:${key}`,
     items: `${base}:items`,
     due: (lane: Lane) => `${base}:due:${lane}`,
@@ -72,10 +73,13 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
     if (rec === undefined || banned === undefined || live === undefined || rules === undefined) throw new Error("incomplete reply");
     if ([rec, banned, live, rules].every((h) => Object.keys(h).length === 0)) return EMPTY_RECORD;
     const ver = Number(rec["ver"] ?? "-1");
+    const allowed = strings(rec["allowed"]);
+    const ids = [...new Set([...allowed, ...Object.keys(banned), ...Object.keys(live)])];
+    const counts = ids.length === 0 ? [] : await redis.hmget(k.named, ...ids);
     return {
       revision: Number(rec["rev"] ?? "0"),
       version: Number.isSafeInteger(ver) ? ver : -1,
-      allowed: strings(rec["allowed"]),
+      allowed,
       anyUsers: strings(rec["any"]),
       banned: Object.entries(banned).map(([streamId, userId]) => ({ streamId, userId: userId === "" ? null : userId })),
       live: Object.entries(live).flatMap(([streamId, v]) => {
@@ -83,6 +87,7 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
         const sinceMs = Number(v.slice(0, bar));
         return bar < 0 || !Number.isSafeInteger(sinceMs) ? [] : [{ streamId, userId: v.slice(bar + 1), sinceMs }];
       }),
+      foreign: foreignOf(ids, (_id, i) => Number(counts[i] ?? "0"), allowed),
       rules: Object.entries(rules).flatMap(([userId, v]): UserRule[] => {
         const [privileges, untilMs] = v.split("|").map(Number);
         return privileges === undefined || untilMs === undefined || !Number.isSafeInteger(privileges) || !Number.isSafeInteger(untilMs) ? [] : [{ userId, privileges, untilMs }];
@@ -121,7 +126,7 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
           kick: write.kick.map((x) => [x.userId, x.reason]),
           rules: write.rules.map((r) => [r.userId, r.privileges, r.untilMs]),
         });
-        const keys = [k.rec(roomId), k.banned(roomId), k.live(roomId), k.items, k.due("media"), k.due("room"), k.intent, k.intents, k.rules(roomId), k.due("rule"), k.force];
+        const keys = [k.rec(roomId), k.banned(roomId), k.live(roomId), k.items, k.due("media"), k.due("room"), k.intent, k.intents, k.rules(roomId), k.due("rule"), k.force, k.named];
         const args = [String(expectedRevision), String(write.version), JSON.stringify(write.allowed), JSON.stringify(write.anyUsers), String(nowMs), ticket === null ? "" : String(ticket), roomId, ops];
         return (await redis.eval(COMMIT, keys.length, ...keys, ...args)) === 1;
       }),

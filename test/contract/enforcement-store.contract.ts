@@ -32,7 +32,7 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
     });
 
     it("reads an unknown room as the empty record", async () => {
-      expect(await a.read("e-none")).toEqual({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [], rules: [] });
+      expect(await a.read("e-none")).toEqual({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [], rules: [], foreign: [] });
     });
 
     it("commits only on the expected revision; a ban becomes forbid work, settled once ZEGO answers", async () => {
@@ -280,6 +280,35 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
       expect(third.items[0]?.id).toBe("c3");
       await a.settle(third, { kind: "drop" }, T0 + 10_001);
       expect(await b.rulesInForce(T0 + 10_001)).toBe(1);
+      expect(await a.backlog()).toBe(0);
+    });
+
+    it("no foreign bans: an ID another room's allow-list names is bounced, not banned; naming a banned ID resumes it", async () => {
+      await a.commit("e-own-y", 0, write({ version: 1, allowed: ["e-own-s"] }), null, T0);
+      await b.recordStream({ kind: "create", roomId: "e-own-x", userId: "px", streamId: "e-own-s", atMs: T0 }, "3:n1", T0);
+      const x = await a.read("e-own-x");
+      expect(x.foreign).toEqual(["e-own-s"]);
+      expect((await b.read("e-own-y")).foreign).toEqual([]);
+      // Even a ban planned without knowing (a race with Y's grant) becomes a bounce.
+      expect(await b.commit("e-own-x", x.revision, write({ version: 1, ban: [{ streamId: "e-own-s", userId: "px" }, { streamId: "e-own-u", userId: null }], dropLive: ["e-own-s"] }), null, T0 + 1)).toBe(true);
+      const forbid = claimed(await a.claim("media", 20, T0 + 2, 5000, "o1"));
+      expect(forbid.items.map((i) => i.id).sort()).toEqual(["e-own-s", "e-own-u"]);
+      await b.settle(forbid, { kind: "done" }, T0 + 3);
+      const resume = claimed(await b.claim("media", 20, T0 + 4, 5000, "o2"));
+      expect(resume).toMatchObject({ action: "resume", items: [{ id: "e-own-s" }] });
+      await a.settle(resume, { kind: "done" }, T0 + 5);
+      expect((await a.view("e-own-x")).bannedStreamIds).toEqual(["e-own-u"]);
+      // Y names the ID X banned: it belongs to Y now, and is resumed at once.
+      await a.commit("e-own-y", 1, write({ version: 2, allowed: ["e-own-s", "e-own-u"] }), null, T0 + 6);
+      expect(await b.unsettled(["e-own-u"])).toEqual(["e-own-u"]);
+      const reopen = claimed(await b.claim("media", 20, T0 + 7, 5000, "o3"));
+      expect(reopen).toMatchObject({ action: "resume", items: [{ id: "e-own-u" }] });
+      await a.settle(reopen, { kind: "done" }, T0 + 8);
+      expect((await a.view("e-own-x")).bannedStreamIds).toEqual([]);
+      expect((await b.read("e-own-x")).foreign).toEqual(["e-own-u"]);
+      // Y lets go of both: no longer foreign to X.
+      await b.commit("e-own-y", 2, write({ version: 3, allowed: [] }), null, T0 + 9);
+      expect((await a.read("e-own-x")).foreign).toEqual([]);
       expect(await a.backlog()).toBe(0);
     });
 
