@@ -36,6 +36,8 @@ export interface EnforcementConfig {
   /** Adds `IsTest=true` (projects created on or before 2021-11-16). */
   readonly isTest: boolean;
   readonly unknownStream: UnknownStreamPolicy;
+  /** Sets ZEGO user ban rules for removed and demoted token holders (the project needs them enabled by ZEGO). */
+  readonly userRules: boolean;
 }
 
 /** The validated, frozen configuration. */
@@ -222,6 +224,7 @@ function enforcementOf(read: EnvReader, generatedSecret: boolean): EnforcementCo
     apiUrl: apiUrl.replace(/\/+$/, ""),
     isTest: read.bool("ZEGO_API_IS_TEST", false),
     unknownStream: unknown === "kick" ? "kick" : "none",
+    userRules: read.bool("ZEGO_USER_RULES", true),
   });
 }
 

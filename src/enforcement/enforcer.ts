@@ -32,6 +32,8 @@ export interface EnforcerOptions {
   readonly metrics: EnforcerMetrics;
   readonly defaultCanPublish: boolean;
   readonly unknownStream: UnknownStreamPolicy;
+  /** Plans user ban rules (ZEGO_USER_RULES). */
+  readonly userRules: boolean;
   readonly limits: EnforcementLimits;
   readonly tuning: EnforcementTuning;
   readonly random: () => number;
@@ -86,10 +88,9 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const record = await store.read(roomId);
       const room = given !== undefined && given.version >= record.version ? given : await options.rooms.getRoom(roomId);
-      const candidates = ruleCandidates(record, removedUsers);
-      const held = await heldTokens(roomId, candidates);
-      const ruleUsers = { candidates, held, nowMs: clock.now() };
-      const plan = planEnforcement({ room, record, defaultCanPublish: options.defaultCanPublish, unknownStream: options.unknownStream, removedUsers, ruleUsers });
+      const candidates = options.userRules ? ruleCandidates(record, removedUsers) : [];
+      const ruleUsers = options.userRules ? { ruleUsers: { candidates, held: await heldTokens(roomId, candidates), nowMs: clock.now() } } : {};
+      const plan = planEnforcement({ room, record, defaultCanPublish: options.defaultCanPublish, unknownStream: options.unknownStream, removedUsers, ...ruleUsers });
       if (plan.empty && plan.write.version === record.version && ticket === null) return plan;
       if (await store.commit(roomId, record.revision, plan.write, ticket, clock.now())) {
         if (!plan.empty) worker?.wake();

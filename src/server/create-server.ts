@@ -132,6 +132,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
           metrics,
           defaultCanPublish: config.defaultCanPublish,
           unknownStream: config.enforcement.unknownStream,
+          userRules: config.enforcement.userRules,
           limits: { ...zegoLimits(config.enforcement.isTest), ...options.enforcementLimits },
           tuning,
           random,

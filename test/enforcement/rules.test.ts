@@ -135,4 +135,22 @@ describe("user ban rules within ZEGO's limits", () => {
       await fake.stop();
     }
   }, 20_000);
+
+  it("ZEGO_USER_RULES=off (rules not enabled for the project): kicks only, no rule calls", async () => {
+    const fake = await startFakeZego({ appId: TEST_APP_ID, serverSecret: TEST_SECRETS.serverSecret });
+    const t = await startTestServer({ env: { ZEGO_ENFORCE: "on", ZEGO_SERVER_API_URL: fake.url, ZEGO_USER_RULES: "off" } });
+    try {
+      const roomId = "ru-off";
+      await t.gql(SET_ACCESS, { roomId, access: "MEMBERS_ONLY" }, "service");
+      await t.gql(ADD_MEMBERS, { roomId, userIds: ["olga"] }, "service");
+      expect((await t.gql(ISSUE, { roomId }, "olga")).errors).toBeUndefined();
+      await t.gql(REMOVE_MEMBERS, { roomId, userIds: ["olga"] }, "service");
+      await fake.waitFor((c) => c.action === "KickoutUser" && c.roomId === roomId);
+      await eventually(async () => (await t.server.enforcer!.backlog()) === 0, 3000, "empty backlog");
+      expect(fake.calls.filter((c) => c.action.includes("ForbidUserRule"))).toEqual([]);
+    } finally {
+      await t.stop();
+      await fake.stop();
+    }
+  });
 });
