@@ -198,10 +198,10 @@ function proxiesOf(read: EnvReader): readonly Cidr[] {
 }
 
 /** Default token lifetime (TOKEN_TTL_SECONDS): ten minutes. */
-export const DEFAULT_TOKEN_TTL_SECONDS = 600;
+const DEFAULT_TOKEN_TTL_SECONDS = 600;
 
 /** Shortest ZEGO_CALLBACK_SECRET accepted: a callback signature is only as strong as the secret. */
-export const MIN_CALLBACK_SECRET_LENGTH = 16;
+const MIN_CALLBACK_SECRET_LENGTH = 16;
 
 function callbackSecretOf(read: EnvReader): string | undefined {
   const secret = read.secret("ZEGO_CALLBACK_SECRET");

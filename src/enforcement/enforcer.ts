@@ -88,7 +88,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const record = await store.read(roomId);
       const room = given !== undefined && given.version >= record.version ? given : await options.rooms.getRoom(roomId);
-      const candidates = options.userRules ? ruleCandidates(record, removedUsers) : [];
+      const candidates = options.userRules ? ruleCandidates(room, record, removedUsers) : [];
       const ruleUsers = options.userRules ? { ruleUsers: { candidates, held: await heldTokens(roomId, candidates), nowMs: clock.now() } } : {};
       const plan = planEnforcement({ room, record, defaultCanPublish: options.defaultCanPublish, unknownStream: options.unknownStream, removedUsers, ...ruleUsers });
       if (plan.empty && plan.write.version === record.version && ticket === null) return plan;

@@ -23,9 +23,13 @@ export interface RuleRecord {
   readonly rules: readonly UserRule[];
 }
 
-/** Users whose rules may change with this room state: the removed, live publishers, former "any stream" publishers, holders of a rule. */
-export function ruleCandidates(record: RuleRecord, removedUsers: readonly string[]): string[] {
-  return [...new Set([...removedUsers, ...record.live.map((l) => l.userId), ...record.anyUsers, ...record.rules.map((r) => r.userId)])].sort();
+/**
+ * Users whose rules may change with this room state: the removed, the room's publishers (left outside
+ * when it becomes members-only), live publishers, former "any stream" publishers, holders of a rule.
+ */
+export function ruleCandidates(room: RoomState, record: RuleRecord, removedUsers: readonly string[]): string[] {
+  const publishers = (room.publishers ?? []).map((p) => p.userId);
+  return [...new Set([...removedUsers, ...publishers, ...record.live.map((l) => l.userId), ...record.anyUsers, ...record.rules.map((r) => r.userId)])].sort();
 }
 
 /** Inputs of {@link planRules}. */

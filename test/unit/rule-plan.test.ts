@@ -7,12 +7,17 @@ const NOW = 1_800_000_000_000;
 const room = (over: Partial<RoomState>): RoomState => ({ roomId: "r", access: "OPEN", members: [], publishers: null, version: 1, epoch: "e1", ...over });
 const record = (over: Partial<RuleRecord> = {}): RuleRecord => ({ live: [], anyUsers: [], rules: [], ...over });
 const rules = (r: RoomState, rec: RuleRecord, held: Record<string, HeldToken>, removed: string[] = [], nowMs = NOW) =>
-  planRules({ room: r, record: rec, defaultCanPublish: false, candidates: ruleCandidates(rec, removed), held: new Map(Object.entries(held)), nowMs });
+  planRules({ room: r, record: rec, defaultCanPublish: false, candidates: ruleCandidates(r, rec, removed), held: new Map(Object.entries(held)), nowMs });
 
 describe("planRules", () => {
   it("a removed member holding a token: a login rule until the token expires; without a token, none", () => {
     const r = room({ access: "MEMBERS_ONLY", members: ["stay"] });
     expect(rules(r, record(), { gone: { expiresAtMs: NOW + 600_000, anyStream: false } }, ["gone", "tokenless"])).toEqual([{ userId: "gone", privileges: 1, untilMs: NOW + 600_000 }]);
+  });
+
+  it("a publisher left outside when the room becomes members-only gets a login rule too", () => {
+    const r = room({ access: "MEMBERS_ONLY", members: ["m"], publishers: [{ userId: "p", streamIds: ["s"] }] });
+    expect(rules(r, record(), { p: { expiresAtMs: NOW + 60_000, anyStream: false } })).toEqual([{ userId: "p", privileges: 1, untilMs: NOW + 60_000 }]);
   });
 
   it("a demoted holder of an any-stream token: a publish rule; of a named-stream token: none", () => {
