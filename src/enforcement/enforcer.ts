@@ -6,7 +6,8 @@ import { hasAccess } from "../rooms/policy.js";
 import type { RoomState } from "../rooms/room.js";
 import type { RoomStore } from "../rooms/store.js";
 import type { VerifiedCallback } from "../zego/callback.js";
-import type { ZegoServerApi } from "../zego/server-api.js";
+import { ZegoOutcome } from "../zego/codes.js";
+import { ZegoAction, type ZegoServerApi } from "../zego/server-api.js";
 import { planEnforcement, type EnforcementPlan } from "./plan.js";
 import { ruleCandidates, type HeldToken } from "./rule-plan.js";
 import type { EnforcementStore, EnforcementView } from "./store.js";
@@ -141,6 +142,23 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     logger.info("login of a user without access to the room; kicking", { roomId, userId });
   };
 
+  // Rules ZEGO holds that the store does not know (memory mode after a restart): take them over, so
+  // they are counted against the cap and lifted when their user is allowed again.
+  let adopting: Promise<void> | undefined;
+  const adoptRules = (api: ZegoServerApi) =>
+    api.describeUserRules().then(
+      async (res) => {
+        const fields = { action: ZegoAction.DESCRIBE_USER_RULES, code: res.code, requestId: res.requestId, result: res.outcome };
+        options.metrics.enforcementRequest(fields.action, res.outcome);
+        if (res.outcome !== ZegoOutcome.OK) {
+          logger.warn("could not list ZEGO's user ban rules", fields);
+          return;
+        }
+        const adopted = await store.adoptRules(res.rules, clock.now());
+        logger.info("zego call", { ...fields, rules: res.rules.length, adopted });
+      },
+    ).catch((e: unknown) => logger.warn("could not take over ZEGO's user ban rules", { error: errorName(e) }));
+
   const sweep = async () => {
     const stale = await store.staleIntents(clock.now() - tuning.intentGraceMs, SWEEP_BATCH);
     for (const { roomId, ticket } of stale) {
@@ -189,10 +207,12 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       stopped = false;
       worker.start();
       scheduleSweep();
+      if (options.userRules && options.api !== undefined) adopting = adoptRules(options.api);
     },
     async stop() {
       stopped = true;
       sweepTimer?.cancel();
+      await adopting;
       notify();
       await worker?.stop();
     },

@@ -1,6 +1,6 @@
 import type { UserRule } from "./rule-plan.js";
 import { freshRule, RULE_LIMITS, ruleAction, ruleForgettable, ruleInForce, ruleKey, ruleLifting, type RuleItem } from "./rule-item.js";
-import type { ClaimedWork, NothingDue, SettleOutcome } from "./store.js";
+import type { ClaimedWork, NothingDue, RoomUserRule, SettleOutcome } from "./store.js";
 
 const SCAN = 100;
 
@@ -13,6 +13,7 @@ export interface MemoryRules {
   claim(nowMs: number, leaseMs: number, token: string, cap: number): ClaimedWork | NothingDue;
   settle(work: ClaimedWork, outcome: SettleOutcome, nowMs: number): void;
   unlifted(roomId: string, userIds: readonly string[], nowMs: number): string[];
+  adopt(rules: readonly RoomUserRule[], nowMs: number): number;
   inForce(nowMs: number): number;
   backlog(): number;
   clear(): void;
@@ -122,6 +123,19 @@ export function createMemoryRules(): MemoryRules {
         const item = items.get(ruleKey(roomId, u));
         return item !== undefined && ruleLifting(item, nowMs);
       }),
+    adopt(list, nowMs) {
+      let adopted = 0;
+      for (const r of list) {
+        const key = ruleKey(r.roomId, r.userId);
+        if (r.untilMs <= nowMs || r.privileges === 0 || items.has(key)) continue;
+        items.set(key, { ...freshRule(r.roomId, r.userId, nowMs), p: r.privileges, w: r.untilMs, ap: r.privileges, au: r.untilMs });
+        let room = wanted.get(r.roomId);
+        if (room === undefined) wanted.set(r.roomId, (room = new Map()));
+        room.set(r.userId, { userId: r.userId, privileges: r.privileges, untilMs: r.untilMs });
+        adopted++;
+      }
+      return adopted;
+    },
     inForce: count,
     backlog: () => due.size,
     clear() {

@@ -267,6 +267,9 @@ export function createMemoryEnforcementStore(): EnforcementStore {
     async rulesInForce(nowMs) {
       return rules.inForce(nowMs);
     },
+    async adoptRules(list, nowMs) {
+      return rules.adopt(list, nowMs);
+    },
     async backlog() {
       return due.media.size + due.room.size + rules.backlog();
     },

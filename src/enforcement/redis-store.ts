@@ -1,7 +1,7 @@
 import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { isStringArray } from "../util/json.js";
 import { EMPTY_RECORD, foreignOf, type EnforcementRecord } from "./plan.js";
-import { CLAIM_RULE, SETTLE_RULE } from "./redis-rule-scripts.js";
+import { ADOPT_RULES, CLAIM_RULE, SETTLE_RULE } from "./redis-rule-scripts.js";
 import { ACQUIRE, CLAIM, COMMIT, ENQUEUE_KICKS, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
 import { parseRuleItem, RULE_LIMITS, ruleKey, ruleLifting } from "./rule-item.js";
 import type { UserRule } from "./rule-plan.js";
@@ -186,6 +186,13 @@ export function createRedisEnforcementStore(options: RedisEnforcementStoreOption
         });
       }),
     rulesInForce: (nowMs) => unavailableOnFailure(() => redis.zcount(k.force, `(${nowMs}`, "+inf")),
+    adoptRules: (list, nowMs) =>
+      unavailableOnFailure(async () => {
+        if (list.length === 0) return 0;
+        const rooms = [...new Set(list.map((r) => r.roomId))];
+        const rows = list.map((r) => [rooms.indexOf(r.roomId) + 3, r.roomId, r.userId, r.privileges, r.untilMs]);
+        return Number(await redis.eval(ADOPT_RULES, 2 + rooms.length, k.items, k.force, ...rooms.map(k.rules), String(nowMs), JSON.stringify(rows)));
+      }),
     backlog: () =>
       unavailableOnFailure(async () => {
         const counts = await Promise.all((["media", "room", "rule"] as const).map((lane) => redis.zcard(k.due(lane))));

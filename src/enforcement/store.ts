@@ -1,5 +1,9 @@
 import type { StreamCallbackEvent } from "../zego/callback.js";
 import type { EnforcementRecord, EnforcementWrite, Kick } from "./plan.js";
+import type { UserRule } from "./rule-plan.js";
+
+/** A user ban rule with its room. */
+export type RoomUserRule = UserRule & { readonly roomId: string };
 
 /** A rate-limit class of ZEGO's: media service (forbid/resume), room signalling (kick), user ban rules (set/delete). */
 export type Lane = "media" | "room" | "rule";
@@ -90,6 +94,11 @@ export interface EnforcementStore {
   unliftedRules(roomId: string, userIds: readonly string[], nowMs: number): Promise<string[]>;
   /** User ban rules ZEGO may hold now (set, or a set in flight, and not lapsed or deleted). */
   rulesInForce(nowMs: number): Promise<number>;
+  /**
+   * Takes over rules ZEGO lists that this store does not know (a restart lost them): counted in force
+   * and wanted as they are, so they are lifted when their user is allowed again. Returns how many.
+   */
+  adoptRules(rules: readonly RoomUserRule[], nowMs: number): Promise<number>;
   /**
    * Takes one call slot of the lane's pace (shared by all instances): 0, or the ms to wait before asking
    * again. See {@link paceOf}: calls are spread evenly, never more than `limitPerSecond` in any second.

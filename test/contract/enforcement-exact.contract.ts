@@ -149,5 +149,28 @@ export function describeExactEnforcement(s: { readonly a: EnforcementStore; read
       expect((await s.a.read("e-own-x")).foreign).toEqual([]);
       expect(await s.a.backlog()).toBe(0);
     });
+
+    it("adopts rules ZEGO lists that it does not know: counted, wanted as they are, lifted by a delete", async () => {
+      const listed = [
+        { roomId: "e-adopt", userId: "ad1", privileges: 1, untilMs: T0 + 60_000 },
+        { roomId: "e-adopt2", userId: "ad2", privileges: 3, untilMs: T0 + 60_000 },
+        { roomId: "e-adopt", userId: "old", privileges: 1, untilMs: T0 - 1 },
+      ];
+      const before = await s.a.rulesInForce(T0);
+      expect(await s.a.adoptRules(listed, T0)).toBe(2);
+      expect(await s.b.adoptRules(listed, T0)).toBe(0);
+      expect(await s.b.rulesInForce(T0)).toBe(before + 2);
+      expect((await s.b.read("e-adopt")).rules).toEqual([{ userId: "ad1", privileges: 1, untilMs: T0 + 60_000 }]);
+      expect(await s.a.claim("rule", 1, T0 + 1, 5000, "ad")).toEqual({ nextDueMs: null });
+      for (const [room, user] of [["e-adopt", "ad1"], ["e-adopt2", "ad2"]] as const) {
+        const rec = await s.a.read(room);
+        await s.a.commit(room, rec.revision, write({ version: 1, rules: [{ userId: user, privileges: 0, untilMs: 0 }] }), null, T0 + 2);
+        const del = claimed(await s.b.claim("rule", 1, T0 + 3, 5000, `d-${user}`));
+        expect(del).toMatchObject({ action: "del_rule", roomId: room, items: [{ id: user }] });
+        await s.a.settle(del, { kind: "done" }, T0 + 4);
+      }
+      expect(await s.a.rulesInForce(T0 + 5)).toBe(before);
+      expect(await s.b.backlog()).toBe(0);
+    });
   });
 }

@@ -153,4 +153,21 @@ describe("user ban rules within ZEGO's limits", () => {
       await fake.stop();
     }
   });
+
+  it("after a restart, rules ZEGO still holds are taken over: counted, and lifted when their user is allowed again", async () => {
+    const fake = await startFakeZego({ appId: TEST_APP_ID, serverSecret: TEST_SECRETS.serverSecret });
+    fake.rules.set("ru-adopt/zed", { roomId: "ru-adopt", userId: "zed", privileges: [1], expiresAtMs: Date.now() + 300_000 });
+    const t = await startTestServer({ env: { ZEGO_ENFORCE: "on", ZEGO_SERVER_API_URL: fake.url } });
+    try {
+      await fake.waitFor((c) => c.action === "DescribeForbidUserRules" && c.code === 0);
+      await eventually(async () => /zts_enforcement_rules_in_force 1\b/.test(await (await fetch(`${t.server.url}/metrics`)).text()), 3000, "rule adopted");
+      await t.gql(SET_ACCESS, { roomId: "ru-adopt", access: "MEMBERS_ONLY" }, "service");
+      await t.gql(ADD_MEMBERS, { roomId: "ru-adopt", userIds: ["zed"] }, "service");
+      expect(fake.calls.find(ruleCall("DelForbidUserRule", "ru-adopt", "zed"))?.code).toBe(0);
+      expect(fake.rules.size).toBe(0);
+    } finally {
+      await t.stop();
+      await fake.stop();
+    }
+  });
 });

@@ -235,8 +235,10 @@ export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego>
   // SetForbidUserRule / DelForbidUserRule / DescribeForbidUserRules, RuleType 4 only, as ZEGO checks them.
   const handleRule = (action: string, query: URLSearchParams, t: number): { code: number; message: string; data?: unknown } => {
     if (action === "DescribeForbidUserRules") {
-      const rules = [...fake.rules.values()].map((r) => ({ RuleType: 4, RoomId: r.roomId, UserId: r.userId, DisabledPrivilege: r.privileges, ExpireTime: Math.floor(r.expiresAtMs / 1000) }));
-      return { code: 0, message: "success", data: { Rules: rules } };
+      const type = query.get("RuleType") ?? "";
+      if (!/^[1-4]$/.test(type)) return { code: 2, message: "RuleType must be 1-4" };
+      const list = type !== "4" ? [] : [...fake.rules.values()].map((r) => ({ RuleType: 4, IP: "", RoomId: r.roomId, UserId: r.userId, DisabledPrivilegeList: r.privileges, ExpireTime: Math.floor(r.expiresAtMs / 1000) }));
+      return { code: 0, message: "success", data: { RuleList: list } };
     }
     const roomId = query.get("RoomId") ?? "";
     const userId = query.get("UserId") ?? "";
