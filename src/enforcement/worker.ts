@@ -42,6 +42,8 @@ export interface EnforcementWorker {
 
 const ACTION_OF = { forbid: ZegoAction.FORBID, resume: ZegoAction.RESUME, kick: ZegoAction.KICK, set_rule: ZegoAction.SET_USER_RULE, del_rule: ZegoAction.DEL_USER_RULE } as const;
 const STOP_WAIT_MS = 2000;
+// Room-signalling code: "permission to use the current interface has not been granted".
+const NOT_ENABLED = 9;
 
 /** Creates an {@link EnforcementWorker}. */
 export function createEnforcementWorker(options: EnforcementWorkerOptions): EnforcementWorker {
@@ -68,9 +70,12 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
     const ids = work.items.map((i) => i.id);
     if (work.action === "forbid") return api.forbidStreams(ids, work.sequence);
     if (work.action === "resume") return api.resumeStreams(ids, work.sequence);
-    const first = work.items[0];
-    if (work.action === "set_rule" && first?.rule !== undefined) return api.setUserRule(first.roomId, first.id, privilegeList(first.rule.privileges), effectiveSeconds(first.rule.untilMs, clock.now()));
-    if (work.action === "del_rule" && first !== undefined) return api.deleteUserRule(first.roomId, first.id);
+    if (work.action === "set_rule" || work.action === "del_rule") {
+      const first = work.items[0];
+      if (first === undefined || (work.action === "set_rule" && first.rule === undefined)) throw new Error("rule work without its rule");
+      if (first.rule === undefined || work.action === "del_rule") return api.deleteUserRule(first.roomId, first.id);
+      return api.setUserRule(first.roomId, first.id, privilegeList(first.rule.privileges), effectiveSeconds(first.rule.untilMs, clock.now()));
+    }
     return api.kickUsers(work.roomId ?? "", ids, "zego-token-service: privileges revoked");
   };
 
@@ -138,7 +143,8 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
         ...(result.error === undefined ? {} : { error: result.error }),
         ...(result.status === null || result.status === 200 ? {} : { status: result.status }),
       };
-      if (result.outcome === ZegoOutcome.AUTH_FAILED) logger.error("zego call refused: check ZEGO_APP_ID, ZEGO_SERVER_SECRET, ZEGO_API_IS_TEST and the clock; lane paused", { ...fields, pauseMs: tuning.authPauseMs });
+      if (result.outcome === ZegoOutcome.AUTH_FAILED && name === "rule" && result.code === NOT_ENABLED) logger.error("zego user ban rules are not enabled for this project: ask ZEGO support, or set ZEGO_USER_RULES=off; lane paused", { ...fields, pauseMs: tuning.authPauseMs });
+      else if (result.outcome === ZegoOutcome.AUTH_FAILED) logger.error("zego call refused: check ZEGO_APP_ID, ZEGO_SERVER_SECRET, ZEGO_API_IS_TEST and the clock; lane paused", { ...fields, pauseMs: tuning.authPauseMs });
       else if (outcome.kind === "split") logger.warn("zego call rejected; retrying its items one by one", { ...fields, ids: claimed.items.map((i) => i.id) });
       else if (outcome.kind === "drop") {
         metrics.enforcementRejected(action, claimed.items.length);

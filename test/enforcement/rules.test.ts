@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log/logger.js";
 import { eventually, startTestServer, subscribe, TEST_APP_ID, TEST_SECRETS, type TestServer } from "../helpers/server.js";
 import { startFakeZego, type FakeCall, type FakeZego } from "../helpers/fake-zego.js";
 import { ADD_MEMBERS, GRANT, ISSUE, REMOVE_MEMBERS, RENEWED, REVOKE, SET_ACCESS, type RenewedResult } from "../service/ops.js";
@@ -165,6 +166,28 @@ describe("user ban rules within ZEGO's limits", () => {
       await t.gql(ADD_MEMBERS, { roomId: "ru-adopt", userIds: ["zed"] }, "service");
       expect(fake.calls.find(ruleCall("DelForbidUserRule", "ru-adopt", "zed"))?.code).toBe(0);
       expect(fake.rules.size).toBe(0);
+    } finally {
+      await t.stop();
+      await fake.stop();
+    }
+  });
+
+  it("rules not enabled for the project (code 9): the rule lane pauses with a clear error; kicks go on", async () => {
+    const lines: string[] = [];
+    const fake = await startFakeZego({ appId: TEST_APP_ID, serverSecret: TEST_SECRETS.serverSecret });
+    fake.rulesDisabled = true;
+    const t = await startTestServer({ env: { ZEGO_ENFORCE: "on", ZEGO_SERVER_API_URL: fake.url }, logger: createLogger({ level: "info", write: (line) => lines.push(line) }) });
+    try {
+      const roomId = "ru-off9";
+      await t.gql(SET_ACCESS, { roomId, access: "MEMBERS_ONLY" }, "service");
+      await t.gql(ADD_MEMBERS, { roomId, userIds: ["nina"] }, "service");
+      expect((await t.gql(ISSUE, { roomId }, "nina")).errors).toBeUndefined();
+      await t.gql(REMOVE_MEMBERS, { roomId, userIds: ["nina"] }, "service");
+      await fake.waitFor((c) => c.action === "SetForbidUserRule" && c.code === 9);
+      expect(fake.calls.find((c) => c.action === "DescribeForbidUserRules")?.code).toBe(9);
+      await fake.waitFor((c) => c.action === "KickoutUser" && c.roomId === roomId && c.code === 0);
+      await eventually(() => lines.some((l) => l.includes("user ban rules are not enabled")), 3000, "error logged");
+      expect(await (await fetch(`${t.server.url}/metrics`)).text()).toMatch(/zts_enforcement_requests_total\{action="SetForbidUserRule",result="auth_failed"\} 1\b/);
     } finally {
       await t.stop();
       await fake.stop();

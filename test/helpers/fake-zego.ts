@@ -60,6 +60,8 @@ export interface FakeZego {
    * code (e.g. 2) and change nothing, as ZEGO does with a batch holding one bad item.
    */
   readonly reject: Map<string, number>;
+  /** User ban rules not enabled for the project: the rule APIs answer 9. */
+  rulesDisabled: boolean;
   /** Down: every connection is destroyed without an answer (a network error for the client). */
   down: boolean;
   /** Hold: requests are kept open, unanswered, until released. */
@@ -95,6 +97,7 @@ export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego>
     rulesInForce: () => [...fake.rules.values()].filter((r) => r.expiresAtMs > now()).length,
     maxRulesInForce: 0,
     reject: new Map(),
+    rulesDisabled: false,
     counts: { ok: 0, rateLimited: 0, badSignature: 0, expired: 0, sequenceViolations: 0, refused: 0 },
     down: false,
     hold: false,
@@ -206,7 +209,7 @@ export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego>
         else fake.banned.delete(s);
       }
     } else if (RULE_APIS.has(action)) {
-      const result = handleRule(action, query, t);
+      const result = fake.rulesDisabled ? { code: 9, message: "permission not granted" } : handleRule(action, query, t);
       record(result.code);
       if (result.code !== 0) {
         fake.counts.refused++;
