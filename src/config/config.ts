@@ -36,6 +36,8 @@ export interface EnforcementConfig {
   /** Adds `IsTest=true` (projects created on or before 2021-11-16). */
   readonly isTest: boolean;
   readonly unknownStream: UnknownStreamPolicy;
+  /** Sets ZEGO user ban rules for removed and demoted token holders (the project needs them enabled by ZEGO). */
+  readonly userRules: boolean;
 }
 
 /** The validated, frozen configuration. */
@@ -197,6 +199,21 @@ function proxiesOf(read: EnvReader): readonly Cidr[] {
   return Object.freeze(parsed as Cidr[]);
 }
 
+/** Default token lifetime (TOKEN_TTL_SECONDS): ten minutes. */
+const DEFAULT_TOKEN_TTL_SECONDS = 600;
+
+/** Shortest ZEGO_CALLBACK_SECRET accepted: a callback signature is only as strong as the secret. */
+const MIN_CALLBACK_SECRET_LENGTH = 16;
+
+function callbackSecretOf(read: EnvReader): string | undefined {
+  const secret = read.secret("ZEGO_CALLBACK_SECRET");
+  if (secret !== undefined && secret.value.length < MIN_CALLBACK_SECRET_LENGTH) {
+    read.fail(secret.source, `must be at least ${MIN_CALLBACK_SECRET_LENGTH} characters (copy the CallbackSecret from ZEGO's console)`);
+    return undefined;
+  }
+  return secret?.value;
+}
+
 function enforcementOf(read: EnvReader, generatedSecret: boolean): EnforcementConfig {
   const enabled = read.bool("ZEGO_ENFORCE", false);
   if (enabled && generatedSecret) read.fail("ZEGO_ENFORCE", "needs ZEGO_SERVER_SECRET (the real project's secret)");
@@ -209,6 +226,7 @@ function enforcementOf(read: EnvReader, generatedSecret: boolean): EnforcementCo
     apiUrl: apiUrl.replace(/\/+$/, ""),
     isTest: read.bool("ZEGO_API_IS_TEST", false),
     unknownStream: unknown === "kick" ? "kick" : "none",
+    userRules: read.bool("ZEGO_USER_RULES", true),
   });
 }
 
@@ -230,7 +248,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
   const tokenMaxTtlSeconds = read.int("TOKEN_MAX_TTL_SECONDS", 86400, 120, 30 * 86400);
   const renewLeadSeconds = read.int("TOKEN_RENEW_LEAD_SECONDS", 60, MIN_RENEW_LEAD_SECONDS, 3600);
   const renewJitterSeconds = read.int("TOKEN_RENEW_JITTER_SECONDS", 30, 0, 3600);
-  const tokenTtlSeconds = read.int("TOKEN_TTL_SECONDS", Math.max(3600, renewLeadSeconds + 30), renewLeadSeconds + 30, tokenMaxTtlSeconds);
+  // Short by default: renewals are pushed, so a long lifetime buys nothing, and a token a revoked user kept dies soon.
+  const tokenTtlSeconds = read.int("TOKEN_TTL_SECONDS", Math.max(DEFAULT_TOKEN_TTL_SECONDS, renewLeadSeconds + 30), renewLeadSeconds + 30, tokenMaxTtlSeconds);
 
   const prefix = read.str("REDIS_PREFIX") ?? "zts";
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix)) read.fail("REDIS_PREFIX", "must be 1-64 letters, digits or _.:-");
@@ -263,7 +282,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     maxSubscriptionsPerUser: read.int("MAX_SUBSCRIPTIONS_PER_USER", 20, 1, 100_000),
     maxConnectionsPerIp: read.int("MAX_CONNECTIONS_PER_IP", 1000, 1, 10_000_000),
     enforcement: enforcementOf(read, generated),
-    callbackSecret: read.secret("ZEGO_CALLBACK_SECRET")?.value,
+    callbackSecret: callbackSecretOf(read),
     consoleEnabled: read.bool("CONSOLE_ENABLED", !production),
     roomHistoryLength: read.int("ROOM_HISTORY_LENGTH", 1000, 1, 10_000),
     dev:

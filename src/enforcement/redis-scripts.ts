@@ -1,4 +1,5 @@
 // Lua for the Redis enforcement store. The item rules mirror work-item.ts (streamAction, streamForgettable).
+import { RULE_RULES } from "./redis-rule-scripts.js";
 
 const ITEM_RULES = `
 local function action(i)
@@ -9,10 +10,31 @@ end
 local function forgettable(i) return i.d == 0 and i.b == 0 and (i.a == -1 or i.a == 0) end
 `;
 
-/** KEYS: rec, banned, live, items, due:media, due:room, intent, intents. ARGV: rev, version, allowed, any, now, ticket, room, ops. */
-export const COMMIT = `${ITEM_RULES}
+// A pending kick (memory-store queueKicks): created once, scheduled unless leased.
+const KICK_RULES = `
+local function queue_kick(itemsKey, dueKey, room, user, why, now)
+  local key = 'k:' .. room .. '\\n' .. user
+  local j = redis.call('HGET', itemsKey, key)
+  local item
+  if j then item = cjson.decode(j) else
+    item = { r = room, u = user, why = why, at = 0, q = now, c = '' }
+    redis.call('HSET', itemsKey, key, cjson.encode(item))
+  end
+  if item.c == '' then
+    local cur = redis.call('ZSCORE', dueKey, key)
+    if (not cur) or tonumber(cur) > now then redis.call('ZADD', dueKey, now, key) end
+  end
+end
+`;
+
+/**
+ * KEYS: rec, banned, live, items, due:media, due:room, intent, intents, rules (the room's wanted rules),
+ * due:rule, force (rules in force), named. ARGV: rev, version, allowed, any, now, ticket, room, ops.
+ */
+export const COMMIT = `${ITEM_RULES}${KICK_RULES}${RULE_RULES}
 local rev = tonumber(redis.call('HGET', KEYS[1], 'rev') or '0')
 if rev ~= tonumber(ARGV[1]) then return 0 end
+local oldAllowed = cjson.decode(redis.call('HGET', KEYS[1], 'allowed') or '[]')
 redis.call('HSET', KEYS[1], 'rev', rev + 1, 'ver', ARGV[2], 'allowed', ARGV[3], 'any', ARGV[4])
 local now = tonumber(ARGV[5])
 local room = ARGV[7]
@@ -39,15 +61,43 @@ local function touch(key, item, had)
   end
 end
 local function fresh() return { r = room, d = 0, a = -1, b = 0, at = 0, q = now, c = '' } end
-for _, b in ipairs(ops.ban) do
-  redis.call('HSET', KEYS[2], b[1], b[2])
-  local key = 's:' .. b[1]
+-- Sets a stream's wanted ban ('d') or one-off forbid ('b') for this room.
+local function mark(s, field)
+  local key = 's:' .. s
   local item = load(key)
   local had = false
   if item then had = action(item) ~= nil else item = fresh() end
   item.r = room
-  item.d = 1
+  item[field] = 1
   touch(key, item, had)
+end
+-- Stream IDs named by some room's allow-list (count of rooms): such an ID belongs to that room, and
+-- another room never bans it (memory-store.ts namedBy mirrors this).
+local wasNamed = {}
+for _, x in ipairs(oldAllowed) do wasNamed[x] = true end
+local isNamed = {}
+for _, x in ipairs(cjson.decode(ARGV[3])) do isNamed[x] = true end
+for x in pairs(wasNamed) do
+  if not isNamed[x] and redis.call('HINCRBY', KEYS[12], x, -1) <= 0 then redis.call('HDEL', KEYS[12], x) end
+end
+for x in pairs(isNamed) do
+  if not wasNamed[x] then
+    redis.call('HINCRBY', KEYS[12], x, 1)
+    local item = load('s:' .. x)
+    if item and item.d == 1 then
+      local had = action(item) ~= nil
+      item.d = 0
+      touch('s:' .. x, item, had)
+    end
+  end
+end
+for _, b in ipairs(ops.ban) do
+  if tonumber(redis.call('HGET', KEYS[12], b[1]) or '0') > 0 then
+    if b[2] ~= '' then mark(b[1], 'b') end
+  else
+    redis.call('HSET', KEYS[2], b[1], b[2])
+    mark(b[1], 'd')
+  end
 end
 for _, s in ipairs(ops.unban) do
   redis.call('HDEL', KEYS[2], s)
@@ -59,29 +109,20 @@ for _, s in ipairs(ops.unban) do
     touch(key, item, had)
   end
 end
-for _, s in ipairs(ops.bounce) do
-  local key = 's:' .. s
-  local item = load(key)
-  local had = false
-  if item then had = action(item) ~= nil else item = fresh() end
-  item.r = room
-  item.b = 1
-  touch(key, item, had)
-end
+for _, s in ipairs(ops.bounce) do mark(s, 'b') end
 for _, s in ipairs(ops.drop) do redis.call('HDEL', KEYS[3], s) end
-for _, k in ipairs(ops.kick) do
-  local key = 'k:' .. room .. '\\n' .. k[1]
-  local item = load(key)
-  if not item then
-    item = { r = room, u = k[1], why = k[2], at = 0, q = now, c = '' }
-    redis.call('HSET', KEYS[4], key, cjson.encode(item))
-  end
-  if item.c == '' then schedule(KEYS[6], key, now) end
-end
+for _, k in ipairs(ops.kick) do queue_kick(KEYS[4], KEYS[6], room, k[1], k[2], now) end
+for _, r in ipairs(ops.rules) do apply_rule(KEYS[4], KEYS[11], KEYS[10], KEYS[9], room, r[1], r[2], r[3], now) end
 if ARGV[6] ~= '' and redis.call('HGET', KEYS[7], room) == ARGV[6] then
   redis.call('HDEL', KEYS[7], room)
   redis.call('ZREM', KEYS[8], room)
 end
+return 1
+`;
+
+/** KEYS: items, due:room. ARGV: room, now, kicks (JSON [[user, why]]). */
+export const ENQUEUE_KICKS = `${KICK_RULES}
+for _, k in ipairs(cjson.decode(ARGV[3])) do queue_kick(KEYS[1], KEYS[2], ARGV[1], k[1], k[2], tonumber(ARGV[2])) end
 return 1
 `;
 
@@ -130,6 +171,8 @@ for _, key in ipairs(ready) do
       if a == nil then
         redis.call('ZREM', KEYS[1], key)
         if forgettable(item) then redis.call('HDEL', KEYS[2], key) end
+      elseif item.s == 1 and #out > 0 then
+        -- claimed alone (see settle 'split')
       else
         if act == nil then act = a end
         if a == act then
@@ -138,15 +181,17 @@ for _, key in ipairs(ready) do
           redis.call('HSET', KEYS[2], key, cjson.encode(item))
           redis.call('ZADD', KEYS[1], until_, key)
           out[#out + 1] = { key, string.sub(key, 3), item.r, item.q, item.at }
+          if item.s == 1 then break end
         end
       end
-    else
+    elseif not (item.s == 1 and #out > 0) then
       if room == nil then room = item.r act = 'kick' end
       if item.r == room then
         item.c = ARGV[5]
         redis.call('HSET', KEYS[2], key, cjson.encode(item))
         redis.call('ZADD', KEYS[1], until_, key)
         out[#out + 1] = { key, item.u, item.r, item.q, item.at }
+        if item.s == 1 then break end
       end
     end
   end
@@ -175,6 +220,11 @@ for _, key in ipairs(cjson.decode(ARGV[7])) do
         item.at = item.at + 1
         redis.call('HSET', KEYS[2], key, cjson.encode(item))
         redis.call('ZADD', KEYS[1], ARGV[5], key)
+      elseif ARGV[4] == 'split' then
+        item.c = ''
+        item.s = 1
+        redis.call('HSET', KEYS[2], key, cjson.encode(item))
+        redis.call('ZADD', KEYS[1], now, key)
       elseif ARGV[4] == 'drop' or ARGV[1] == 'room' then
         redis.call('HDEL', KEYS[2], key)
         redis.call('ZREM', KEYS[1], key)
@@ -187,6 +237,7 @@ for _, key in ipairs(cjson.decode(ARGV[7])) do
         end
         item.c = ''
         item.at = 0
+        item.s = 0
         if action(item) == nil then
           redis.call('ZREM', KEYS[1], key)
           if forgettable(item) then redis.call('HDEL', KEYS[2], key) else redis.call('HSET', KEYS[2], key, cjson.encode(item)) end

@@ -1,11 +1,15 @@
 import type { StreamCallbackEvent } from "../zego/callback.js";
-import type { EnforcementRecord, EnforcementWrite } from "./plan.js";
+import type { EnforcementRecord, EnforcementWrite, Kick } from "./plan.js";
+import type { UserRule } from "./rule-plan.js";
 
-/** A rate-limit class of ZEGO's: media service (forbid/resume) or room signalling (kick). */
-export type Lane = "media" | "room";
+/** A user ban rule with its room. */
+export type RoomUserRule = UserRule & { readonly roomId: string };
+
+/** A rate-limit class of ZEGO's: media service (forbid/resume), room signalling (kick), user ban rules (set/delete). */
+export type Lane = "media" | "room" | "rule";
 
 /** A ZEGO call's worth of work. */
-export type WorkAction = "forbid" | "resume" | "kick";
+export type WorkAction = "forbid" | "resume" | "kick" | "set_rule" | "del_rule";
 
 /** One stream (media lane) or one user to kick (room lane). */
 export interface WorkItem {
@@ -18,6 +22,8 @@ export interface WorkItem {
   readonly enqueuedAtMs: number;
   /** Failed attempts so far. */
   readonly attempts: number;
+  /** A rule to set: its privilege bits and until when (unix ms). */
+  readonly rule?: { readonly privileges: number; readonly untilMs: number };
 }
 
 /** Items leased to one worker for one call. */
@@ -38,12 +44,16 @@ export interface NothingDue {
   readonly nextDueMs: number | null;
 }
 
-/** What happened to claimed work. */
-export type SettleOutcome = { readonly kind: "done" } | { readonly kind: "retry"; readonly dueMs: number } | { readonly kind: "drop" };
+/**
+ * What happened to claimed work: done; retry at `dueMs`; split (a batch ZEGO rejected: each item is
+ * claimed alone from now on, at once); drop (rejected alone: it will never succeed).
+ */
+export type SettleOutcome = { readonly kind: "done" } | { readonly kind: "retry"; readonly dueMs: number } | { readonly kind: "split" } | { readonly kind: "drop" };
 
 /** A room's enforcement view for `room(roomId)`. */
 export interface EnforcementView {
   readonly liveStreams: readonly { readonly streamId: string; readonly userId: string; readonly sinceMs: number }[];
+  /** Bans ZEGO confirmed and the room still wants. */
   readonly bannedStreamIds: readonly string[];
 }
 
@@ -64,14 +74,31 @@ export interface EnforcementStore {
    * nothing), creating the work; clears the intent `ticket` if it is still the room's latest.
    */
   commit(roomId: string, expectedRevision: number, write: EnforcementWrite, ticket: number | null, nowMs: number): Promise<boolean>;
-  /** Records a stream callback unless `replayKey` was seen in the last 20 minutes. */
+  /** Records a stream callback unless `replayKey` was seen in the last 20 minutes (one atomic step). */
   recordStream(event: StreamCallbackEvent, replayKey: string, nowMs: number): Promise<"recorded" | "replayed">;
-  /** Leases up to `max` due items that need the same action (kicks: of one room). */
-  claim(lane: Lane, max: number, nowMs: number, leaseMs: number, token: string): Promise<ClaimedWork | NothingDue>;
+  /** Uses up a callback's `replayKey` (any other event): "replayed" when it was seen in the last 20 minutes. */
+  useNonce(replayKey: string, nowMs: number): Promise<"fresh" | "replayed">;
+  /** Queues kicks of users out of a room (unless one is pending), outside any room change. */
+  enqueueKicks(roomId: string, kicks: readonly Kick[], nowMs: number): Promise<void>;
+  /**
+   * Leases up to `max` due items that need the same action (kicks: of one room; rules: one); an item
+   * marked by a split alone. A rule is not set while `ruleCap` rules are in force (in flight included):
+   * it waits, in the order needed, until one lapses or is deleted.
+   */
+  claim(lane: Lane, max: number, nowMs: number, leaseMs: number, token: string, ruleCap?: number): Promise<ClaimedWork | NothingDue>;
   /** Ends a lease: done (the ban state is applied), retry at `dueMs`, or drop (will never succeed). */
   settle(work: ClaimedWork, outcome: SettleOutcome, nowMs: number): Promise<void>;
   /** The given streams whose ban state still has to reach ZEGO. */
   unsettled(streamIds: readonly string[]): Promise<string[]>;
+  /** The given users of a room whose rule still holds a privilege that was lifted. */
+  unliftedRules(roomId: string, userIds: readonly string[], nowMs: number): Promise<string[]>;
+  /** User ban rules ZEGO may hold now (set, or a set in flight, and not lapsed or deleted). */
+  rulesInForce(nowMs: number): Promise<number>;
+  /**
+   * Takes over rules ZEGO lists that this store does not know (a restart lost them): counted in force
+   * and wanted as they are, so they are lifted when their user is allowed again. Returns how many.
+   */
+  adoptRules(rules: readonly RoomUserRule[], nowMs: number): Promise<number>;
   /**
    * Takes one call slot of the lane's pace (shared by all instances): 0, or the ms to wait before asking
    * again. See {@link paceOf}: calls are spread evenly, never more than `limitPerSecond` in any second.

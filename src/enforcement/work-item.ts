@@ -18,6 +18,8 @@ export interface StreamItem {
   q: number;
   /** Lease token; "" when not leased. */
   c: string;
+  /** 1: claimed alone (its batch was rejected; an item ZEGO rejects alone is dropped). */
+  s?: 0 | 1;
 }
 
 /** A pending kick. */
@@ -28,7 +30,11 @@ export interface KickItem {
   at: number;
   q: number;
   c: string;
+  /** 1: claimed alone, as for a stream. */
+  s?: 0 | 1;
 }
+
+const solo = (s: unknown): s is 0 | 1 | undefined => s === undefined || s === 0 || s === 1;
 
 /** The call a stream needs next, or null when ZEGO already matches. */
 export function streamAction(item: StreamItem): "forbid" | "resume" | null {
@@ -40,6 +46,11 @@ export function streamAction(item: StreamItem): "forbid" | "resume" | null {
 /** True when the item holds nothing worth keeping (open, and never or surely not banned at ZEGO). */
 export function streamForgettable(item: StreamItem): boolean {
   return item.d === 0 && item.b === 0 && (item.a === -1 || item.a === 0);
+}
+
+/** True when ZEGO confirmed the stream's ban and it is still wanted (what a room shows as banned). */
+export function streamConfirmedBanned(item: StreamItem | undefined): boolean {
+  return item !== undefined && item.d === 1 && item.a === 1;
 }
 
 /** Key of a stream item. */
@@ -57,9 +68,9 @@ export function parseStreamItem(json: string | null | undefined): StreamItem | u
     return undefined;
   }
   if (!isRecord(v)) return undefined;
-  const { r, d, a, b, at, q, c } = v;
-  if (typeof r !== "string" || (d !== 0 && d !== 1) || (b !== 0 && b !== 1) || typeof c !== "string") return undefined;
+  const { r, d, a, b, at, q, c, s } = v;
+  if (typeof r !== "string" || (d !== 0 && d !== 1) || (b !== 0 && b !== 1) || typeof c !== "string" || !solo(s)) return undefined;
   if (a !== -1 && a !== 0 && a !== 1 && a !== 2 && a !== 3) return undefined;
   if (typeof at !== "number" || typeof q !== "number") return undefined;
-  return { r, d, a, b, at, q, c };
+  return { r, d, a, b, at, q, c, ...(s === undefined ? {} : { s }) };
 }

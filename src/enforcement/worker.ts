@@ -4,6 +4,7 @@ import { errorName, type Logger } from "../log/logger.js";
 import { ZegoOutcome } from "../zego/codes.js";
 import { MAX_STREAMS_PER_CALL, MAX_USERS_PER_KICK, ZegoAction, type ZegoCallResult, type ZegoServerApi } from "../zego/server-api.js";
 import type { ClaimedWork, EnforcementStore, Lane, SettleOutcome } from "./store.js";
+import { effectiveSeconds, privilegeList } from "./rule-item.js";
 import type { EnforcementLimits, EnforcementTuning } from "./tuning.js";
 
 /** What the worker reports to metrics. */
@@ -11,6 +12,8 @@ export interface EnforcementMetrics {
   enforcementRequest(action: string, result: string): void;
   /** Seconds from the committed change to ZEGO's answer. */
   enforcementLatency(seconds: number): void;
+  /** Items ZEGO rejected on their own, dropped. */
+  enforcementRejected(action: string, count: number): void;
 }
 
 /** Options of {@link createEnforcementWorker}. */
@@ -37,8 +40,10 @@ export interface EnforcementWorker {
   stop(): Promise<void>;
 }
 
-const ACTION_OF = { forbid: ZegoAction.FORBID, resume: ZegoAction.RESUME, kick: ZegoAction.KICK } as const;
+const ACTION_OF = { forbid: ZegoAction.FORBID, resume: ZegoAction.RESUME, kick: ZegoAction.KICK, set_rule: ZegoAction.SET_USER_RULE, del_rule: ZegoAction.DEL_USER_RULE } as const;
 const STOP_WAIT_MS = 2000;
+// Room-signalling code: "permission to use the current interface has not been granted".
+const NOT_ENABLED = 9;
 
 /** Creates an {@link EnforcementWorker}. */
 export function createEnforcementWorker(options: EnforcementWorkerOptions): EnforcementWorker {
@@ -65,11 +70,17 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
     const ids = work.items.map((i) => i.id);
     if (work.action === "forbid") return api.forbidStreams(ids, work.sequence);
     if (work.action === "resume") return api.resumeStreams(ids, work.sequence);
+    if (work.action === "set_rule" || work.action === "del_rule") {
+      const first = work.items[0];
+      if (first === undefined || (work.action === "set_rule" && first.rule === undefined)) throw new Error("rule work without its rule");
+      if (first.rule === undefined || work.action === "del_rule") return api.deleteUserRule(first.roomId, first.id);
+      return api.setUserRule(first.roomId, first.id, privilegeList(first.rule.privileges), effectiveSeconds(first.rule.untilMs, clock.now()));
+    }
     return api.kickUsers(work.roomId ?? "", ids, "zego-token-service: privileges revoked");
   };
 
   const lane = (name: Lane) => {
-    const max = name === "media" ? MAX_STREAMS_PER_CALL : MAX_USERS_PER_KICK;
+    const max = name === "media" ? MAX_STREAMS_PER_CALL : name === "room" ? MAX_USERS_PER_KICK : 1;
     const limit = options.limits[name];
     let timer: Timer | undefined;
     let running: Promise<void> | undefined;
@@ -92,7 +103,7 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
       if (busy) await paced();
       if (stopped) return 0;
       const claimedAt = clock.now();
-      const claimed = await store.claim(name, max, claimedAt, tuning.leaseMs, randomBytes(8).toString("hex"));
+      const claimed = await store.claim(name, max, claimedAt, tuning.leaseMs, randomBytes(8).toString("hex"), options.limits.ruleCap);
       if (!("items" in claimed)) {
         busy = false;
         return claimed.nextDueMs === null ? tuning.pollMs : Math.min(tuning.pollMs, Math.max(0, claimed.nextDueMs - claimedAt));
@@ -110,7 +121,7 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
       const attempts = Math.max(...claimed.items.map((i) => i.attempts));
       let outcome: SettleOutcome;
       if (result.outcome === ZegoOutcome.OK) outcome = { kind: "done" };
-      else if (result.outcome === ZegoOutcome.REJECTED) outcome = { kind: "drop" };
+      else if (result.outcome === ZegoOutcome.REJECTED) outcome = claimed.items.length > 1 ? { kind: "split" } : { kind: "drop" };
       else if (result.outcome === ZegoOutcome.AUTH_FAILED) {
         pausedUntil = at + tuning.authPauseMs;
         outcome = { kind: "retry", dueMs: pausedUntil };
@@ -122,7 +133,7 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
       if (result.outcome === ZegoOutcome.OK) for (const item of claimed.items) metrics.enforcementLatency(Math.max(0, at - item.enqueuedAtMs) / 1000);
       const fields = {
         action,
-        [name === "media" ? "streams" : "users"]: claimed.items.length,
+        ...(name === "rule" ? { userId: claimed.items[0]?.id } : { [name === "media" ? "streams" : "users"]: claimed.items.length }),
         ...(claimed.roomId === null ? {} : { roomId: claimed.roomId }),
         code: result.code,
         requestId: result.requestId,
@@ -132,8 +143,13 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
         ...(result.error === undefined ? {} : { error: result.error }),
         ...(result.status === null || result.status === 200 ? {} : { status: result.status }),
       };
-      if (result.outcome === ZegoOutcome.AUTH_FAILED) logger.error("zego call refused: check ZEGO_APP_ID, ZEGO_SERVER_SECRET, ZEGO_API_IS_TEST and the clock; lane paused", { ...fields, pauseMs: tuning.authPauseMs });
-      else if (result.outcome === ZegoOutcome.REJECTED) logger.error("zego call rejected; items dropped", { ...fields, ids: claimed.items.map((i) => i.id).slice(0, 20) });
+      if (result.outcome === ZegoOutcome.AUTH_FAILED && name === "rule" && result.code === NOT_ENABLED) logger.error("zego user ban rules are not enabled for this project: ask ZEGO support, or set ZEGO_USER_RULES=off; lane paused", { ...fields, pauseMs: tuning.authPauseMs });
+      else if (result.outcome === ZegoOutcome.AUTH_FAILED) logger.error("zego call refused: check ZEGO_APP_ID, ZEGO_SERVER_SECRET, ZEGO_API_IS_TEST and the clock; lane paused", { ...fields, pauseMs: tuning.authPauseMs });
+      else if (outcome.kind === "split") logger.warn("zego call rejected; retrying its items one by one", { ...fields, ids: claimed.items.map((i) => i.id) });
+      else if (outcome.kind === "drop") {
+        metrics.enforcementRejected(action, claimed.items.length);
+        logger.error("zego rejected an item on its own; dropped", { ...fields, ids: claimed.items.map((i) => i.id) });
+      }
       else if (result.outcome === ZegoOutcome.OK) logger.info("zego call", fields);
       else logger.warn("zego call failed; retrying", fields);
       options.onSettled?.();
@@ -172,7 +188,7 @@ export function createEnforcementWorker(options: EnforcementWorkerOptions): Enfo
     };
   };
 
-  const lanes = [lane("media"), lane("room")];
+  const lanes = [lane("media"), lane("room"), lane("rule")];
   return {
     start() {
       if (!stopped) return;

@@ -1,10 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { registerEnforcementMetrics, type EnforcementExtraMetrics } from "./enforcement-metrics.js";
 
 /** Where a minted token went: `issue` (issueToken) or a subscription push. */
 export type TokenKind = "basic" | "room";
 
 /** The service's Prometheus metrics, on a registry of their own (one per server). */
-export interface Metrics {
+export interface Metrics extends EnforcementExtraMetrics {
   readonly registry: Registry;
   tokenIssued(kind: TokenKind): void;
   /** A room this instance knew came back without its state or with another epoch. */
@@ -35,6 +36,8 @@ export interface MetricsSources {
   redisUp?(): Promise<number>;
   /** Enforcement actions waiting or in flight; absent when enforcement is off. */
   enforcementBacklog?(): Promise<number>;
+  /** ZEGO user ban rules in force; absent when enforcement is off. */
+  enforcementRulesInForce?(): Promise<number>;
 }
 
 const LOOP_SAMPLE_MS = 10;
@@ -178,8 +181,10 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set(sources.enforcementBacklog === undefined ? 0 : await sources.enforcementBacklog().catch(() => 0));
     },
   });
+  const extra = registerEnforcementMetrics(registry, sources.enforcementRulesInForce?.bind(sources));
   return {
     registry,
+    ...extra,
     enforcementRequest: (action, result) => enforcementRequests.inc({ action, result }),
     enforcementLatency: (seconds) => enforcementLatency.observe(seconds),
     enforcementUnknownStream: (policy) => unknownStreams.inc({ policy }),

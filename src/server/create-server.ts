@@ -11,7 +11,7 @@ import { createRenewalHub, type RenewalHub } from "../renewal/renewal-hub.js";
 import { createTokenIssuer } from "../renewal/token-issuer.js";
 import { createRoomService } from "../rooms/room-service.js";
 import { createEnforcer, type Enforcer } from "../enforcement/enforcer.js";
-import { DEFAULT_ENFORCEMENT_TUNING, zegoLimits, type EnforcementTuning } from "../enforcement/tuning.js";
+import { DEFAULT_ENFORCEMENT_TUNING, zegoLimits, type EnforcementLimits, type EnforcementTuning } from "../enforcement/tuning.js";
 import { createZegoServerApi } from "../zego/server-api.js";
 import { createAuthGate } from "./auth-gate.js";
 import { createClientIpResolver, isTrustedProxy } from "./client-ip.js";
@@ -43,6 +43,8 @@ export interface TokenServerOptions {
   readonly connectionLimits?: Partial<ConnectionLimits>;
   /** Timing of revocation enforcement (tests shorten it); default {@link DEFAULT_ENFORCEMENT_TUNING}. */
   readonly enforcementTuning?: Partial<EnforcementTuning>;
+  /** Overrides ZEGO's call limits (tests use a small rule cap). */
+  readonly enforcementLimits?: Partial<EnforcementLimits>;
 }
 
 /** A running token service. */
@@ -99,7 +101,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
               () => 0,
             ),
         }),
-    ...(enforcementStore === undefined ? {} : { enforcementBacklog: () => enforcementStore.backlog() }),
+    ...(enforcementStore === undefined ? {} : { enforcementBacklog: () => enforcementStore.backlog(), enforcementRulesInForce: () => enforcementStore.rulesInForce(clock.now()) }),
   });
   const tuning: EnforcementTuning = { ...DEFAULT_ENFORCEMENT_TUNING, ...options.enforcementTuning };
   const enforcer =
@@ -123,7 +125,8 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
           metrics,
           defaultCanPublish: config.defaultCanPublish,
           unknownStream: config.enforcement.unknownStream,
-          limits: zegoLimits(config.enforcement.isTest),
+          userRules: config.enforcement.userRules,
+          limits: { ...zegoLimits(config.enforcement.isTest), ...options.enforcementLimits },
           tuning,
           random,
         });

@@ -35,8 +35,9 @@ async function readBody(req: IncomingMessage, max: number): Promise<string | und
 
 /**
  * ZEGO's server callbacks (POST, JSON or form-encoded). A wrong signature, a timestamp more than 10
- * minutes off, or a replayed nonce gets 401 and records nothing; a verified stream event is recorded
- * and answered 200 at once (enforcement it triggers runs after the answer).
+ * minutes off, or a replayed nonce gets 401 and records nothing. A good signature's timestamp and nonce
+ * are used up first, whatever the event (the signature does not cover the body); then a stream event is
+ * recorded, a login checked, and the answer is 200 (enforcement it triggers runs after the answer).
  */
 export function createZegoCallbackHandler(options: ZegoCallbackHandlerOptions): ZegoCallbackHandler {
   return (req, res, logger) => {
@@ -51,13 +52,18 @@ export function createZegoCallbackHandler(options: ZegoCallbackHandlerOptions): 
       const verified = verifyCallback(fields, options.secret, options.clock.now());
       if (typeof verified === "string") {
         logger.warn("zego callback refused", { reason: verified });
-        return reply(res, verified === CallbackRefusal.BAD_EVENT ? 400 : 401, { code: verified });
+        return reply(res, 401, { code: verified });
       }
       const outcome = await options.enforcer.recordCallback(verified);
-      const event = verified.event.kind === "ignored" ? verified.event.name : `stream_${verified.event.kind}`;
+      const { event: e } = verified;
+      const event = e.kind === "ignored" || e.kind === "invalid" ? e.name : e.kind === "login" ? "room_login" : `stream_${e.kind}`;
       if (outcome === "replayed") {
         logger.warn("zego callback refused", { reason: "REPLAYED", event });
         return reply(res, 401, { code: "REPLAYED" });
+      }
+      if (outcome === "invalid") {
+        logger.warn("zego callback refused", { reason: CallbackRefusal.BAD_EVENT, event });
+        return reply(res, 400, { code: CallbackRefusal.BAD_EVENT });
       }
       logger.info("zego callback", { event, outcome });
       return reply(res, 200, { code: 0, message: "ok" });

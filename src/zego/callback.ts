@@ -15,11 +15,28 @@ export interface StreamCallbackEvent {
   readonly atMs: number;
 }
 
-/** A verified callback: a stream event, or another event this service does not track. */
+/** A user logging into a room (`room_login`), as ZEGO reports it. */
+export interface LoginCallbackEvent {
+  readonly kind: "login";
+  readonly roomId: string;
+  readonly userId: string;
+}
+
+/** A signed event this service does not track, or a tracked one whose fields are invalid. */
+export interface OtherCallbackEvent {
+  readonly kind: "ignored" | "invalid";
+  /** The event name (at most 64 characters). */
+  readonly name: string;
+}
+
+/**
+ * A callback whose signature and timestamp are good. Its timestamp and nonce must be used up before
+ * the event is acted on (or refused), whatever the event: the signature does not cover the body.
+ */
 export interface VerifiedCallback {
   /** `${timestamp}:${nonce}`: seen twice means a replay. */
   readonly replayKey: string;
-  readonly event: StreamCallbackEvent | { readonly kind: "ignored"; readonly name: string };
+  readonly event: StreamCallbackEvent | LoginCallbackEvent | OtherCallbackEvent;
 }
 
 /** Why a callback was refused; nothing is recorded for it. */
@@ -27,6 +44,7 @@ export const CallbackRefusal = {
   BAD_BODY: "BAD_BODY",
   BAD_SIGNATURE: "BAD_SIGNATURE",
   STALE_TIMESTAMP: "STALE_TIMESTAMP",
+  /** Signed, but a tracked event with invalid fields (its nonce is used up all the same). */
   BAD_EVENT: "BAD_EVENT",
 } as const;
 /** One of {@link CallbackRefusal}. */
@@ -78,7 +96,8 @@ function ms(value: unknown, fallback: number): number {
 
 /**
  * Verifies a parsed callback: `signature` must be sha1 of the sorted `[callbackSecret, timestamp, nonce]`,
- * and `timestamp` within 10 minutes of `nowMs`. Returns the refusal reason, or the event.
+ * and `timestamp` within 10 minutes of `nowMs`. Returns the refusal reason, or the event (`invalid`
+ * for a tracked event with bad fields: the caller uses its nonce up, then refuses it).
  */
 export function verifyCallback(fields: Record<string, unknown>, callbackSecret: string, nowMs: number): VerifiedCallback | CallbackRefusal {
   const signature = str(fields["signature"]);
@@ -89,12 +108,17 @@ export function verifyCallback(fields: Record<string, unknown>, callbackSecret: 
   const seconds = Number(timestamp);
   if (!Number.isSafeInteger(seconds) || Math.abs(seconds * 1000 - nowMs) > CALLBACK_MAX_SKEW_MS) return CallbackRefusal.STALE_TIMESTAMP;
   const replayKey = `${timestamp}:${nonce}`;
-  const name = str(fields["event"]) ?? "";
-  if (name !== "stream_create" && name !== "stream_close") return { replayKey, event: { kind: "ignored", name: name.slice(0, 64) } };
+  const name = (str(fields["event"]) ?? "").slice(0, 64);
   const roomId = str(fields["room_id"]);
+  if (name === "room_login") {
+    const userId = str(fields["user_account"]);
+    if (!valid(assertRoomId, roomId) || !isUserId(userId)) return { replayKey, event: { kind: "invalid", name } };
+    return { replayKey, event: { kind: "login", roomId, userId } };
+  }
+  if (name !== "stream_create" && name !== "stream_close") return { replayKey, event: { kind: "ignored", name } };
   const userId = str(fields["user_id"]);
   const streamId = str(fields["stream_id"]);
-  if (!valid(assertRoomId, roomId) || !isUserId(userId) || !valid(assertStreamId, streamId)) return CallbackRefusal.BAD_EVENT;
+  if (!valid(assertRoomId, roomId) || !isUserId(userId) || !valid(assertStreamId, streamId)) return { replayKey, event: { kind: "invalid", name } };
   const atMs = name === "stream_create" ? ms(fields["create_time_ms"], seconds * 1000) : ms(fields["destroy_timemillis"], seconds * 1000);
   return { replayKey, event: { kind: name === "stream_create" ? "create" : "close", roomId, userId, streamId, atMs } };
 }

@@ -22,6 +22,8 @@ const AUTH_FAILED = new Set([100000004, 100000005, 100000010, 100000016, 1000000
 const REJECTED = new Set([2, 30006, 30009, 50011, 100000002, 100000003, 100000006, 100000007, 100000008, 100000009, 100000013, 100000014]);
 // KickoutUser of a user or room that is no longer there has nothing left to stop.
 const KICK_GONE = new Set([104, 105, 5024, 50001]);
+// DelForbidUserRule of a rule that does not exist (expired and purged, or never landed): nothing to delete.
+const RULE_GONE = 50124;
 
 /** Classifies a ZEGO `Code` for an action. */
 export function classifyZegoCode(action: string, code: number): ZegoOutcome {
@@ -29,6 +31,7 @@ export function classifyZegoCode(action: string, code: number): ZegoOutcome {
   if (RATE_LIMITED.has(code)) return ZegoOutcome.RATE_LIMITED;
   if (AUTH_FAILED.has(code)) return ZegoOutcome.AUTH_FAILED;
   if (action === "KickoutUser" && KICK_GONE.has(code)) return ZegoOutcome.OK;
+  if (action === "DelForbidUserRule" && code === RULE_GONE) return ZegoOutcome.OK;
   if (REJECTED.has(code)) return ZegoOutcome.REJECTED;
   return ZegoOutcome.RETRY;
 }

@@ -9,6 +9,9 @@ export const ZegoAction = {
   FORBID: "ForbidRTCStreams",
   RESUME: "ResumeRTCStreams",
   KICK: "KickoutUser",
+  SET_USER_RULE: "SetForbidUserRule",
+  DEL_USER_RULE: "DelForbidUserRule",
+  DESCRIBE_USER_RULES: "DescribeForbidUserRules",
 } as const;
 /** One of {@link ZegoAction}. */
 export type ZegoAction = (typeof ZegoAction)[keyof typeof ZegoAction];
@@ -28,6 +31,16 @@ export interface ZegoCallResult {
   readonly status: number | null;
   /** Error name for a failure without a ZEGO answer. */
   readonly error?: string;
+}
+
+/** A (room, user) ban rule ZEGO lists (`RuleType` 4). */
+export interface DescribedUserRule {
+  readonly roomId: string;
+  readonly userId: string;
+  /** `DisabledPrivilege` bits: 1 login, 2 publish. */
+  readonly privileges: number;
+  /** When it expires, unix ms. */
+  readonly untilMs: number;
 }
 
 /** Options of {@link createZegoServerApi}. */
@@ -50,16 +63,35 @@ export interface ZegoServerApi {
   forbidStreams(streamIds: readonly string[], sequence: number): Promise<ZegoCallResult>;
   resumeStreams(streamIds: readonly string[], sequence: number): Promise<ZegoCallResult>;
   kickUsers(roomId: string, userIds: readonly string[], customReason?: string): Promise<ZegoCallResult>;
+  /** A ban rule for one user in one room (`RuleType` 4): `DisabledPrivilege[]` 1 login, 2 publish; 1-86400 s. */
+  setUserRule(roomId: string, userId: string, privileges: readonly (1 | 2)[], effectiveSeconds: number): Promise<ZegoCallResult>;
+  /** Deletes the (room, user) ban rule (`RuleType` 4); one that does not exist counts as done. */
+  deleteUserRule(roomId: string, userId: string): Promise<ZegoCallResult>;
+  /** The (room, user) ban rules ZEGO holds, expired ones included (`RuleType` 4). */
+  describeUserRules(): Promise<ZegoCallResult & { readonly rules: readonly DescribedUserRule[] }>;
+}
+
+function describedRules(data: unknown): DescribedUserRule[] {
+  const list = isRecord(data) ? data["RuleList"] : undefined;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((r: unknown): DescribedUserRule[] => {
+    if (!isRecord(r) || r["RuleType"] !== 4) return [];
+    const { RoomId: roomId, UserId: userId, DisabledPrivilegeList: privileges, ExpireTime: expire } = r;
+    if (typeof roomId !== "string" || typeof userId !== "string" || !Array.isArray(privileges) || typeof expire !== "number") return [];
+    const bits = privileges.reduce((acc: number, p: unknown) => acc | (p === 1 ? 1 : p === 2 ? 2 : 0), 0);
+    return bits === 0 ? [] : [{ roomId, userId, privileges: bits, untilMs: expire * 1000 }];
+  });
 }
 
 const MAX_REASON_BYTES = 256;
+const MAX_RULE_SECONDS = 86_400;
 
 /** Creates a {@link ZegoServerApi}. */
 export function createZegoServerApi(options: ZegoServerApiOptions): ZegoServerApi {
   const random = options.randomBytes ?? cryptoRandomBytes;
   const timeoutMs = options.timeoutMs ?? 5000;
 
-  const call = async (action: ZegoAction, params: ReadonlyArray<readonly [string, string]>): Promise<ZegoCallResult> => {
+  const call = async (action: ZegoAction, params: ReadonlyArray<readonly [string, string]>): Promise<ZegoCallResult & { data?: unknown }> => {
     const nonce = random(8).toString("hex");
     const timestamp = Math.floor(options.clock.now() / 1000);
     const query = new URLSearchParams([
@@ -81,7 +113,7 @@ export function createZegoServerApi(options: ZegoServerApiOptions): ZegoServerAp
       const rid = isRecord(body) ? body["RequestId"] : undefined;
       const requestId = typeof rid === "string" || typeof rid === "number" ? String(rid) : null;
       if (code === null) return { outcome: ZegoOutcome.RETRY, code: null, requestId, status, error: "NoZegoAnswer" };
-      return { outcome: classifyZegoCode(action, code), code, requestId, status };
+      return { outcome: classifyZegoCode(action, code), code, requestId, status, ...(isRecord(body) && body["Data"] !== undefined ? { data: body["Data"] } : {}) };
     } catch (e) {
       return { outcome: ZegoOutcome.RETRY, code: null, requestId: null, status, error: e instanceof Error ? e.name : typeof e };
     }
@@ -101,5 +133,25 @@ export function createZegoServerApi(options: ZegoServerApiOptions): ZegoServerAp
       if (customReason !== undefined && Buffer.byteLength(customReason) <= MAX_REASON_BYTES) params.push(["CustomReason", customReason]);
       return call(ZegoAction.KICK, params);
     },
+    setUserRule(roomId, userId, privileges, effectiveSeconds) {
+      if (privileges.length === 0 || !Number.isInteger(effectiveSeconds) || effectiveSeconds < 1 || effectiveSeconds > MAX_RULE_SECONDS) throw new RangeError(`1 or 2 privileges, 1 to ${MAX_RULE_SECONDS} s`);
+      return call(ZegoAction.SET_USER_RULE, [
+        ["RuleType", "4"],
+        ["RoomId", roomId],
+        ["UserId", userId],
+        ...privileges.map((p) => ["DisabledPrivilege[]", String(p)] as const),
+        ["EffectiveTime", String(effectiveSeconds)],
+      ]);
+    },
+    async describeUserRules() {
+      const { data, ...result } = await call(ZegoAction.DESCRIBE_USER_RULES, [["RuleType", "4"]]);
+      return { ...result, rules: result.outcome === ZegoOutcome.OK ? describedRules(data) : [] };
+    },
+    deleteUserRule: (roomId, userId) =>
+      call(ZegoAction.DEL_USER_RULE, [
+        ["RuleType", "4"],
+        ["RoomId", roomId],
+        ["UserId", userId],
+      ]),
   };
 }

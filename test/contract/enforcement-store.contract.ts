@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnforcementWrite } from "../../src/enforcement/plan.js";
 import type { ClaimedWork, EnforcementStore, NothingDue } from "../../src/enforcement/store.js";
+import { describeExactEnforcement } from "./enforcement-exact.contract.js";
 
 /** Two stores over one backend (two "instances"), and the backend's teardown. */
 export interface EnforcementStoreHarness {
@@ -8,11 +9,14 @@ export interface EnforcementStoreHarness {
   close(): Promise<void>;
 }
 
-const NO_OPS = { allowed: [], anyUsers: [], ban: [], unban: [], bounce: [], dropLive: [], kick: [] } as const;
-const write = (w: Partial<EnforcementWrite> & { version: number }): EnforcementWrite => ({ ...NO_OPS, ...w });
-const T0 = 1_800_000_000_000;
+const NO_OPS = { allowed: [], anyUsers: [], ban: [], unban: [], bounce: [], dropLive: [], kick: [], rules: [] } as const;
+/** A write with no work but what is given. */
+export const write = (w: Partial<EnforcementWrite> & { version: number }): EnforcementWrite => ({ ...NO_OPS, ...w });
+/** The contract's clock origin. */
+export const T0 = 1_800_000_000_000;
 
-function claimed(r: ClaimedWork | NothingDue): ClaimedWork {
+/** The claimed work, or a failure saying when the next item is due. */
+export function claimed(r: ClaimedWork | NothingDue): ClaimedWork {
   if (!("items" in r)) throw new Error(`nothing claimed (next due ${String(r.nextDueMs)})`);
   return r;
 }
@@ -32,7 +36,7 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
     });
 
     it("reads an unknown room as the empty record", async () => {
-      expect(await a.read("e-none")).toEqual({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [] });
+      expect(await a.read("e-none")).toEqual({ revision: 0, version: -1, allowed: [], anyUsers: [], banned: [], live: [], rules: [], foreign: [] });
     });
 
     it("commits only on the expected revision; a ban becomes forbid work, settled once ZEGO answers", async () => {
@@ -47,6 +51,8 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
       expect(await a.commit("e-ban", 0, write({ version: 2 }), null, T0)).toBe(false);
       expect(await a.backlog()).toBe(2);
       expect(await a.unsettled(["e-ban-s1", "e-ban-s2", "other"])).toEqual(["e-ban-s1", "e-ban-s2"]);
+      // Wanted is not shown as banned until ZEGO confirmed it.
+      expect((await b.view("e-ban")).bannedStreamIds).toEqual([]);
       const work = claimed(await b.claim("media", 20, T0 + 1, 5000, "t1"));
       expect(work.action).toBe("forbid");
       expect(work.items.map((i) => i.id).sort()).toEqual(["e-ban-s1", "e-ban-s2"]);
@@ -193,6 +199,15 @@ export function describeEnforcementStoreContract(name: string, harness: () => Pr
         for (const t of granted) expect(granted.filter((x) => x >= t && x < t + 1000).length).toBeLessThanOrEqual(limit);
         expect(granted.length).toBeGreaterThanOrEqual(Math.floor(3 * limit * 0.9));
       }
+    });
+
+    describeExactEnforcement({
+      get a() {
+        return a;
+      },
+      get b() {
+        return b;
+      },
     });
   });
 }

@@ -3,14 +3,14 @@ import { createMemoryEnforcementStore } from "../../src/enforcement/memory-store
 import { createRedisEnforcementStore } from "../../src/enforcement/redis-store.js";
 import { closeRedis, createRedisConnection } from "../../src/redis/connection.js";
 import { startRedis } from "../helpers/redis.js";
-import { describeEnforcementStoreContract } from "./enforcement-store.contract.js";
+import { describeEnforcementStoreContract, type EnforcementStoreHarness } from "./enforcement-store.contract.js";
 
-describeEnforcementStoreContract("memory", async () => {
+const memory = async (): Promise<EnforcementStoreHarness> => {
   const store = createMemoryEnforcementStore();
   return { stores: async () => [store, store], close: () => store.stop() };
-});
+};
 
-describeEnforcementStoreContract("redis", async () => {
+const redisHarness = async (): Promise<EnforcementStoreHarness> => {
   const redis = await startRedis();
   const connect = async () => {
     const c = createRedisConnection({ target: { kind: "single", url: redis.url }, role: "commands", name: "enforce-contract", logger: silentLogger, offlineQueue: false });
@@ -25,4 +25,7 @@ describeEnforcementStoreContract("redis", async () => {
       await redis.stop();
     },
   };
-});
+};
+
+describeEnforcementStoreContract("memory", memory);
+describeEnforcementStoreContract("redis", redisHarness);

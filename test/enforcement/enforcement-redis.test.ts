@@ -3,7 +3,7 @@ import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { eventually, startTestServer, TEST_APP_ID, TEST_SECRETS, type TestServer } from "../helpers/server.js";
 import { startFakeZego, type FakeZego } from "../helpers/fake-zego.js";
 import { postZegoCallback, streamEvent } from "../helpers/zego-callback.js";
-import { GRANT, REVOKE } from "../service/ops.js";
+import { ADD_MEMBERS, GRANT, ISSUE, REMOVE_MEMBERS, REVOKE, SET_ACCESS } from "../service/ops.js";
 
 const CALLBACK_SECRET = "callback-secret-for-redis-tests";
 const TUNING = { leaseMs: 1000, pollMs: 100, sweepMs: 200, intentGraceMs: 500, backoffBaseMs: 50, backoffMaxMs: 300 };
@@ -86,5 +86,21 @@ describe("enforcement shared through Redis (two instances)", () => {
     expect(new Set(seqs).size).toBe(3);
     expect(fake.counts.sequenceViolations).toBe(0);
     expect(fake.banned.has("k-seq-s")).toBe(true);
+  });
+
+  it("user rules through Redis: set by one instance's change, lifted by another's before its answer; counted for all", async () => {
+    const [b, c] = [servers[1]!, servers[2]!];
+    const roomId = "k-rule";
+    await b.gql(SET_ACCESS, { roomId, access: "MEMBERS_ONLY" }, "service");
+    await b.gql(ADD_MEMBERS, { roomId, userIds: ["gina"] }, "service");
+    expect((await c.gql(ISSUE, { roomId }, "gina")).errors).toBeUndefined();
+    await b.gql(REMOVE_MEMBERS, { roomId, userIds: ["gina"] }, "service");
+    const set = await fake.waitFor((x) => x.action === "SetForbidUserRule" && x.roomId === roomId && x.code === 0);
+    expect(set.query.getAll("DisabledPrivilege[]")).toEqual(["1"]);
+    await eventually(async () => /zts_enforcement_rules_in_force 1\b/.test(await (await fetch(`${c.server.url}/metrics`)).text()), 3000, "count shared");
+    await c.gql(ADD_MEMBERS, { roomId, userIds: ["gina"] }, "service");
+    expect(fake.calls.find((x) => x.action === "DelForbidUserRule" && x.roomId === roomId)?.code).toBe(0);
+    expect(fake.rules.has(`${roomId}/gina`)).toBe(false);
+    expect(await (await fetch(`${b.server.url}/metrics`)).text()).toMatch(/zts_enforcement_rules_in_force 0\b/);
   });
 });

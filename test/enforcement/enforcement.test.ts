@@ -41,6 +41,8 @@ describe("enforcement against a fake ZEGO server (memory mode)", () => {
     const call = await fake.waitFor((c) => c.action === "ForbidRTCStreams" && c.streamIds.includes("x-revoke-alice"));
     expect(call.code).toBe(0);
     expect(fake.banned.has("x-revoke-alice")).toBe(true);
+    // A room shows a ban once ZEGO confirmed it.
+    await eventually(async () => (await view("x-revoke")).bannedStreamIds.length === 1, 3000, "ban confirmed");
     expect(await view("x-revoke")).toMatchObject({ liveStreams: [], bannedStreamIds: ["x-revoke-alice"] });
     await eventually(async () => (await t.server.enforcer!.backlog()) === 0, 3000, "empty backlog");
     const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
@@ -70,6 +72,7 @@ describe("enforcement against a fake ZEGO server (memory mode)", () => {
     await fake.waitFor((c) => c.action === "ForbidRTCStreams" && c.streamIds.includes("x-turn-alice") && c.code === 0);
     expect(fake.banned.has("x-turn-bob")).toBe(false);
     expect(fake.banned.has("x-turn-alice")).toBe(true);
+    await eventually(async () => (await view(roomId)).bannedStreamIds.length === 1, 3000, "ban confirmed");
     expect(await view(roomId)).toMatchObject({ liveStreams: [], bannedStreamIds: ["x-turn-alice"] });
     sub.dispose();
   });

@@ -21,8 +21,18 @@ export interface FakeZegoOptions {
   readonly serverSecret: string;
   /** The fake's clock (unix ms) for the 10-minute window and rate limits; default Date.now. */
   readonly now?: () => number;
-  /** Calls per second before it answers rate-limit codes; default ZEGO's (20 media, 50 room). */
-  readonly limits?: { media: number; room: number };
+  /** Calls per second before it answers rate-limit codes; default ZEGO's (20 media, 50 room, 10 each rule API). */
+  readonly limits?: { media: number; room: number; rule?: number };
+  /** User ban rules of RuleType 4 in force at once; default ZEGO's 200. */
+  readonly ruleCap?: number;
+}
+
+/** A user ban rule the fake holds (RuleType 4). */
+export interface FakeRule {
+  readonly roomId: string;
+  readonly userId: string;
+  readonly privileges: number[];
+  readonly expiresAtMs: number;
 }
 
 /**
@@ -38,8 +48,20 @@ export interface FakeZego {
   readonly banned: Set<string>;
   /** (roomId, userId) pairs kicked, as `room/user`. */
   readonly kicked: string[];
+  /** User ban rules (RuleType 4) by `room/user`, expired ones included until deleted, as ZEGO lists them. */
+  readonly rules: Map<string, FakeRule>;
+  /** Rules in force now (not expired), and the most ever in force at once. */
+  rulesInForce(): number;
+  readonly maxRulesInForce: number;
   /** Counts of answers by kind. */
   readonly counts: { ok: number; rateLimited: number; badSignature: number; expired: number; sequenceViolations: number; refused: number };
+  /**
+   * IDs ZEGO refuses as bad parameters: a stream or user ID listed here makes the whole call answer its
+   * code (e.g. 2) and change nothing, as ZEGO does with a batch holding one bad item.
+   */
+  readonly reject: Map<string, number>;
+  /** User ban rules not enabled for the project: the rule APIs answer 9. */
+  rulesDisabled: boolean;
   /** Down: every connection is destroyed without an answer (a network error for the client). */
   down: boolean;
   /** Hold: requests are kept open, unanswered, until released. */
@@ -52,12 +74,14 @@ export interface FakeZego {
 }
 
 const MEDIA = new Set(["ForbidRTCStreams", "ResumeRTCStreams"]);
+const RULE_APIS = new Set(["SetForbidUserRule", "DelForbidUserRule", "DescribeForbidUserRules"]);
 
 /** Starts the fake on a free port. */
 export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego> {
   const now = options.now ?? Date.now;
   const limits = options.limits ?? { media: 20, room: 50 };
-  const windows: Record<"media" | "room", number[]> = { media: [], room: [] };
+  const windows: Record<string, number[]> = {};
+  const ruleCap = options.ruleCap ?? 200;
   const lastSequence = new Map<string, { seq: number; atMs: number }>();
   const sockets = new Set<Socket>();
   const held: ServerResponse[] = [];
@@ -69,6 +93,11 @@ export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego>
     calls: [],
     banned: new Set(),
     kicked: [],
+    rules: new Map(),
+    rulesInForce: () => [...fake.rules.values()].filter((r) => r.expiresAtMs > now()).length,
+    maxRulesInForce: 0,
+    reject: new Map(),
+    rulesDisabled: false,
     counts: { ok: 0, rateLimited: 0, badSignature: 0, expired: 0, sequenceViolations: 0, refused: 0 },
     down: false,
     hold: false,
@@ -139,16 +168,26 @@ export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego>
       held.push(res);
       return;
     }
-    const lane = MEDIA.has(action) ? "media" : "room";
+    // Media APIs share one limit, KickoutUser has its own, and each rule API its own.
+    const lane = MEDIA.has(action) ? "media" : RULE_APIS.has(action) ? action : "room";
+    const limit = lane === "media" ? limits.media : lane === "room" ? limits.room : (limits.rule ?? 10);
     const t = now();
-    windows[lane] = windows[lane].filter((x) => x > t - 1000);
-    if (windows[lane].length >= limits[lane]) {
+    const window = (windows[lane] ?? []).filter((x) => x > t - 1000);
+    windows[lane] = window;
+    if (window.length >= limit) {
       fake.counts.rateLimited++;
       const code = lane === "media" ? 30002 : 206;
       record(code);
       return answer(res, code, "Interface call frequency too high");
     }
-    windows[lane].push(t);
+    window.push(t);
+    const refusedId = [...streamIds, ...userIds].find((id) => fake.reject.has(id));
+    if (refusedId !== undefined) {
+      const code = fake.reject.get(refusedId) ?? 2;
+      fake.counts.refused++;
+      record(code);
+      return answer(res, code, `bad parameter: ${refusedId}`);
+    }
     if (MEDIA.has(action)) {
       const seq = Number(seqText);
       if (streamIds.length < 1 || streamIds.length > 20 || !Number.isSafeInteger(seq)) {
@@ -169,6 +208,15 @@ export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego>
         if (action === "ForbidRTCStreams") fake.banned.add(s);
         else fake.banned.delete(s);
       }
+    } else if (RULE_APIS.has(action)) {
+      const result = fake.rulesDisabled ? { code: 9, message: "permission not granted" } : handleRule(action, query, t);
+      record(result.code);
+      if (result.code !== 0) {
+        fake.counts.refused++;
+        return answer(res, result.code, result.message);
+      }
+      fake.counts.ok++;
+      return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ Code: 0, Message: "success", RequestId: requestId++, Data: result.data }));
     } else if (action === "KickoutUser") {
       const roomId = query.get("RoomId");
       if (roomId === null || userIds.length < 1 || userIds.length > 5) {
@@ -185,6 +233,35 @@ export async function startFakeZego(options: FakeZegoOptions): Promise<FakeZego>
     fake.counts.ok++;
     record(0);
     return answer(res, 0, "success");
+  };
+
+  // SetForbidUserRule / DelForbidUserRule / DescribeForbidUserRules, RuleType 4 only, as ZEGO checks them.
+  const handleRule = (action: string, query: URLSearchParams, t: number): { code: number; message: string; data?: unknown } => {
+    if (action === "DescribeForbidUserRules") {
+      const type = query.get("RuleType") ?? "";
+      if (!/^[1-4]$/.test(type)) return { code: 2, message: "RuleType must be 1-4" };
+      const list = type !== "4" ? [] : [...fake.rules.values()].map((r) => ({ RuleType: 4, IP: "", RoomId: r.roomId, UserId: r.userId, DisabledPrivilegeList: r.privileges, ExpireTime: Math.floor(r.expiresAtMs / 1000) }));
+      return { code: 0, message: "success", data: { RuleList: list } };
+    }
+    const roomId = query.get("RoomId") ?? "";
+    const userId = query.get("UserId") ?? "";
+    if (query.get("RuleType") !== "4" || roomId === "" || userId === "") return { code: 2, message: "RuleType 4 needs RoomId and UserId" };
+    const key = `${roomId}/${userId}`;
+    if (action === "DelForbidUserRule") {
+      if (!fake.rules.delete(key)) return { code: 50124, message: "rule does not exist" };
+      return { code: 0, message: "success" };
+    }
+    const privileges = query.getAll("DisabledPrivilege[]");
+    const effective = query.get("EffectiveTime") ?? "";
+    if (privileges.length === 0 || privileges.some((p) => p !== "1" && p !== "2") || new Set(privileges).size !== privileges.length) return { code: 2, message: "DisabledPrivilege must be 1 and/or 2" };
+    if (!/^\d+$/.test(effective) || Number(effective) < 1 || Number(effective) > 86_400) return { code: 2, message: "EffectiveTime must be 1-86400" };
+    const current = fake.rules.get(key);
+    if ((current === undefined || current.expiresAtMs <= t) && fake.rulesInForce() >= ruleCap) return { code: 50123, message: "too many ban rules" };
+    // A set for the same (room, user) replaces the rule.
+    const expiresAtMs = t + Number(effective) * 1000;
+    fake.rules.set(key, { roomId, userId, privileges: privileges.map(Number).sort(), expiresAtMs });
+    (fake as { maxRulesInForce: number }).maxRulesInForce = Math.max(fake.maxRulesInForce, fake.rulesInForce());
+    return { code: 0, message: "success", data: { ExpireTime: Math.floor(expiresAtMs / 1000) } };
   };
 
   const server = createServer(handle);

@@ -3,7 +3,7 @@ import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { signUserJwt } from "../../src/auth/dev-jwt.js";
 import type { Clock } from "../../src/clock/clock.js";
-import type { EnforcementTuning } from "../../src/enforcement/tuning.js";
+import type { EnforcementLimits, EnforcementTuning } from "../../src/enforcement/tuning.js";
 import { loadConfig } from "../../src/config/config.js";
 import type { Logger } from "../../src/log/logger.js";
 import type { Backends } from "../../src/server/backends.js";
@@ -59,6 +59,7 @@ export interface StartOptions {
   /** Names the instance's Redis connections. */
   instanceName?: string;
   enforcementTuning?: Partial<EnforcementTuning>;
+  enforcementLimits?: Partial<EnforcementLimits>;
   connectionLimits?: Partial<ConnectionLimits>;
   /** False: every JSON POST goes through Yoga (to compare it with the fast path). */
   fastPath?: boolean;
@@ -75,6 +76,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     ...(options.backends === undefined ? {} : { backends: options.backends }),
     ...(options.instanceName === undefined ? {} : { instanceName: options.instanceName }),
     ...(options.enforcementTuning === undefined ? {} : { enforcementTuning: options.enforcementTuning }),
+    ...(options.enforcementLimits === undefined ? {} : { enforcementLimits: options.enforcementLimits }),
     ...(options.connectionLimits === undefined ? {} : { connectionLimits: options.connectionLimits }),
     ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
   });

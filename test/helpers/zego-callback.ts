@@ -27,3 +27,8 @@ export function streamEvent(kind: "create" | "close", roomId: string, userId: st
     ? { event: "stream_create", room_id: roomId, user_id: userId, stream_id: streamId, create_time_ms: String(atMs) }
     : { event: "stream_close", room_id: roomId, user_id: userId, stream_id: streamId, type: "0", destroy_timemillis: String(atMs) };
 }
+
+/** A `room_login` event (ZEGO's "user logged in" callback). */
+export function loginEvent(roomId: string, userId: string, atMs = Date.now()): Record<string, string> {
+  return { event: "room_login", room_id: roomId, room_name: roomId, room_seq: "1", user_account: userId, user_nickname: userId, session_id: "1", login_time: String(atMs), relogin: "0" };
+}

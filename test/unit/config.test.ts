@@ -10,7 +10,7 @@ const variableOf = (fn: () => unknown) => {
 describe("loadConfig", () => {
   it("generates development credentials with no environment, and freezes the result", () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ production: false, appId: 1, host: "127.0.0.1", port: 4000, redisPrefix: "zts", tokenTtlSeconds: 3600, tokenMaxTtlSeconds: 86400, renewLeadSeconds: 60, renewJitterSeconds: 30, defaultCanPublish: false });
+    expect(c).toMatchObject({ production: false, appId: 1, host: "127.0.0.1", port: 4000, redisPrefix: "zts", tokenTtlSeconds: 600, tokenMaxTtlSeconds: 86400, renewLeadSeconds: 60, renewJitterSeconds: 30, defaultCanPublish: false });
     expect(Buffer.byteLength(c.serverSecret)).toBe(32);
     expect(c.dev?.generatedServerSecret).toBe(true);
     expect(c.dev?.serviceApiKey).toMatch(/^dev-/);
@@ -113,7 +113,7 @@ describe("loadConfig, every problem at once", () => {
   });
 
   it("rotates keys: several JWT secrets, named API keys, every secret from a _FILE", () => {
-    const files: Record<string, string> = { "/jwt": `${"a".repeat(32)},${"b".repeat(32)}\n`, "/keys": `game-1:${"k".repeat(16)},${"m".repeat(20)}`, "/cb": "callback" };
+    const files: Record<string, string> = { "/jwt": `${"a".repeat(32)},${"b".repeat(32)}\n`, "/keys": `game-1:${"k".repeat(16)},${"m".repeat(20)}`, "/cb": "callback-secret-0123" };
     const c = loadConfig({ AUTH_JWT_SECRET_FILE: "/jwt", SERVICE_API_KEYS_FILE: "/keys", ZEGO_CALLBACK_SECRET_FILE: "/cb" }, { readFile: (p) => files[p] ?? "" });
     expect(c.auth.keys).toEqual({ kind: "secret", secrets: ["a".repeat(32), "b".repeat(32)] });
     expect(c.auth.serviceApiKeys).toEqual([{ name: "game-1", key: "k".repeat(16) }, { name: expect.stringMatching(/^key-[0-9a-f]{8}$/), key: "m".repeat(20) }]);
@@ -121,7 +121,13 @@ describe("loadConfig, every problem at once", () => {
     const alone = loadConfig({ SERVICE_API_KEYS: "m".repeat(20) }).auth.serviceApiKeys[0]?.name;
     expect(alone).toBe(c.auth.serviceApiKeys[1]?.name);
     expect(alone).not.toContain("m".repeat(8));
-    expect(c.callbackSecret).toBe("callback");
+    expect(c.callbackSecret).toBe("callback-secret-0123");
+    // A short callback secret is refused with a clear message, named by where it came from.
+    expect(variableOf(() => loadConfig({ ZEGO_CALLBACK_SECRET: "short" }))).toBe("ZEGO_CALLBACK_SECRET");
+    expect(variableOf(() => loadConfig({ ZEGO_CALLBACK_SECRET_FILE: "/short" }, { readFile: () => "short" }))).toBe("ZEGO_CALLBACK_SECRET_FILE");
+    const short = thrown(() => loadConfig({ ZEGO_CALLBACK_SECRET: "x".repeat(15) }), ConfigError);
+    expect(short === "NO_ERROR" ? "" : short.message).toMatch(/at least 16 characters/);
+    expect(short === "NO_ERROR" ? "" : short.message).not.toContain("x".repeat(15));
     expect(variableOf(() => loadConfig({ AUTH_JWT_SECRET: "j".repeat(32), AUTH_JWT_SECRET_FILE: "/jwt" }, { readFile: (p) => files[p] ?? "" }))).toBe("AUTH_JWT_SECRET_FILE");
   });
 });

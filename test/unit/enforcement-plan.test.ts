@@ -37,6 +37,17 @@ describe("planEnforcement", () => {
     expect(p.reopen).toEqual(["stage"]);
   });
 
+  it("no foreign bans: an ID another room names is bounced when live, never banned in advance, and a ban of it is lifted", () => {
+    const p = plan(
+      room({ publishers: [] }),
+      rec({ allowed: ["mine", "theirs"], anyUsers: ["x"], banned: [{ streamId: "old", userId: null }], live: [{ streamId: "stage", userId: "x", sinceMs: 1 }], foreign: ["old", "stage", "theirs"] }),
+    );
+    expect(p.write.ban).toEqual([{ streamId: "mine", userId: null }]);
+    expect(p.write.bounce).toEqual(["stage"]);
+    expect(p.write.unban).toEqual(["old"]);
+    expect([...p.reopen].sort()).toEqual(["old", "stage"]);
+  });
+
   it("keeps allowed and live-permitted streams alone; a repeat with nothing new is empty", () => {
     const r = room({ publishers: [{ userId: "alice", streamIds: ["a"] }, { userId: "carol", streamIds: null }] });
     const record = rec({ version: 1, allowed: ["a"], anyUsers: ["carol"], live: [{ streamId: "a", userId: "alice", sinceMs: 1 }, { streamId: "zz", userId: "carol", sinceMs: 1 }] });

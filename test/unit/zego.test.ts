@@ -57,8 +57,11 @@ describe("callback parsing and verification", () => {
     expect(verifyCallback(old, secret, now)).toBe("STALE_TIMESTAMP");
     const future = signed({ event: "stream_close", room_id: "r1", user_id: "u1", stream_id: "s1" }, String(now / 1000 + 601));
     expect(verifyCallback(future, secret, now)).toBe("STALE_TIMESTAMP");
-    expect(verifyCallback(signed({ event: "stream_create", room_id: "r1", user_id: "u1", stream_id: "bad id" }), secret, now)).toBe("BAD_EVENT");
-    expect(verifyCallback(signed({ event: "room_login" }), secret, now)).toMatchObject({ event: { kind: "ignored", name: "room_login" } });
+    // Signed but invalid: still verified, so the caller uses its nonce up before refusing it.
+    expect(verifyCallback(signed({ event: "stream_create", room_id: "r1", user_id: "u1", stream_id: "bad id" }), secret, now)).toMatchObject({ event: { kind: "invalid", name: "stream_create" } });
+    expect(verifyCallback(signed({ event: "room_login" }), secret, now)).toMatchObject({ event: { kind: "invalid", name: "room_login" } });
+    expect(verifyCallback(signed({ event: "room_login", room_id: "r1", user_account: "u1", session_id: "9" }), secret, now)).toEqual({ replayKey: `${now / 1000}:777`, event: { kind: "login", roomId: "r1", userId: "u1" } });
+    expect(verifyCallback(signed({ event: "room_logout" }), secret, now)).toMatchObject({ event: { kind: "ignored", name: "room_logout" } });
   });
 });
 
@@ -106,5 +109,21 @@ describe("ZEGO server API client against the fake", () => {
     fake.down = false;
     expect(() => right.forbidStreams([], 1)).toThrow(RangeError);
     expect(() => right.kickUsers("r", ["1", "2", "3", "4", "5", "6"])).toThrow(RangeError);
+  });
+
+  it("user ban rules: RuleType 4 set (replacing), deleted, a missing one counts as deleted; the cap answers 50123", async () => {
+    const clock = { now: () => fakeNow, setTimer: () => ({ cancel: () => undefined }) };
+    const api = createZegoServerApi({ apiUrl: fake.url, appId: VECTOR.appId, serverSecret: VECTOR.secret, isTest: false, clock });
+    expect(await api.setUserRule("room1", "u1", [1], 600)).toMatchObject({ outcome: "ok", code: 0 });
+    const call = fake.calls.at(-1)!;
+    expect([call.query.get("RuleType"), call.query.get("RoomId"), call.query.get("UserId"), call.query.getAll("DisabledPrivilege[]"), call.query.get("EffectiveTime")]).toEqual(["4", "room1", "u1", ["1"], "600"]);
+    expect(await api.setUserRule("room1", "u1", [1, 2], 86_400)).toMatchObject({ outcome: "ok" });
+    expect(fake.rules.get("room1/u1")).toMatchObject({ privileges: [1, 2], expiresAtMs: fakeNow + 86_400_000 });
+    expect(await api.deleteUserRule("room1", "u1")).toMatchObject({ outcome: "ok", code: 0 });
+    expect(await api.deleteUserRule("room1", "u1")).toMatchObject({ outcome: "ok", code: 50124 });
+    expect(() => api.setUserRule("room1", "u1", [1], 86_401)).toThrow(RangeError);
+    expect(() => api.setUserRule("room1", "u1", [], 60)).toThrow(RangeError);
+    expect(classifyZegoCode("SetForbidUserRule", 50123)).toBe("retry");
+    expect(classifyZegoCode("SetForbidUserRule", 9)).toBe("auth_failed");
   });
 });
