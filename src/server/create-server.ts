@@ -5,6 +5,7 @@ import { systemClock, type Clock } from "../clock/clock.js";
 import type { Config } from "../config/config.js";
 import type { Services } from "../graphql/context.js";
 import { createRateLimiter } from "../limits/rate-limiter.js";
+import { createAddressVerifications, DEFAULT_VERIFICATION_PACING } from "../limits/address-verifications.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { createRenewalHub, type RenewalHub } from "../renewal/renewal-hub.js";
@@ -162,11 +163,12 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     issueLimit: createRateLimiter({ ...limiterBase, name: "issue", points: config.issueRateLimitPerMinute }),
     ...(enforcer === undefined ? {} : { enforcement: enforcer }),
   };
-  const gate = createAuthGate(
-    createAuthenticator({ config: config.auth, now: () => clock.now() }),
-    createRateLimiter({ ...limiterBase, name: "authfail", points: config.authFailureLimitPerMinute }),
+  const gate = createAuthGate({
+    authenticator: createAuthenticator({ config: config.auth, now: () => clock.now() }),
+    failures: createRateLimiter({ ...limiterBase, name: "authfail", points: config.authFailureLimitPerMinute }),
+    verifications: createAddressVerifications(DEFAULT_VERIFICATION_PACING, clock),
     metrics,
-  );
+  });
   const clientIp = createClientIpResolver(config.trustedProxies);
   const yoga = createTokenYoga({ services, gate, clientIp, production: config.production, logger });
   const zegoCallback =
