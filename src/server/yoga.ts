@@ -10,6 +10,7 @@ import type { GraphQLContext, Services } from "../graphql/context.js";
 import { classify, codedError, ErrorCode, maskError, normalizeError } from "../graphql/errors.js";
 import { buildSchema } from "../graphql/schema.js";
 import { errorName, type Logger } from "../log/logger.js";
+import { JsonMediaType, negotiateJson } from "./accept.js";
 import type { AuthGate } from "./auth-gate.js";
 import type { ClientIpResolver } from "./client-ip.js";
 
@@ -92,7 +93,7 @@ const REQUEST_ERROR_HTTP = Object.freeze({ status: 400 });
 
 const useErrorCodes: Plugin = {
   onResultProcess({ request, result, setResult }) {
-    const graphqlResponse = (request.headers.get("accept") ?? "").includes("application/graphql-response+json");
+    const graphqlResponse = negotiateJson(request.headers.get("accept") ?? undefined) === JsonMediaType.GRAPHQL_RESPONSE;
     const fix = (r: unknown): unknown => {
       const errors = (r as ResultLike | null)?.errors;
       if (!Array.isArray(errors)) return r;
