@@ -21,6 +21,18 @@ const matches = (asked: string, type: string, subtype: string) => {
  */
 export function negotiateJson(accept: string | undefined): JsonMediaType | undefined {
   const header = accept === undefined || accept === "" ? "*/*" : accept;
+  // A client sends the same header on every request: each distinct one is parsed once.
+  if (negotiated.has(header)) return negotiated.get(header);
+  const type = parse(header);
+  if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+  negotiated.set(header, type);
+  return type;
+}
+
+const NEGOTIATED_MAX = 256;
+const negotiated = new Map<string, JsonMediaType | undefined>();
+
+function parse(header: string): JsonMediaType | undefined {
   for (const entry of header.replace(/\s/g, "").toLowerCase().split(",")) {
     const [type = "", ...params] = entry.split(";");
     const charset = params.find((p) => p.includes("charset=")) ?? "charset=utf-8";

@@ -21,6 +21,7 @@ import { createClientIpResolver, isTrustedProxy } from "./client-ip.js";
 import { createCors } from "./cors.js";
 import { applyConnectionLimits, DEFAULT_CONNECTION_LIMITS, timeoutCheckIntervalMs, type ConnectionLimits } from "./connection-limits.js";
 import { createBackends, type Backends } from "./backends.js";
+import { DEFAULT_BACKLOG_LIMITS, guardSocketBacklog, type BacklogLimits } from "./socket-backlog.js";
 import { createHttpHandler, MAX_REQUEST_BODY_BYTES } from "./http-handler.js";
 import { createPageHandler } from "../web/serve-pages.js";
 import { attachWebSocketServer } from "./ws-server.js";
@@ -43,7 +44,7 @@ export interface TokenServerOptions {
   /** Serve JSON POSTs through the fast path (default true); tests turn it off to compare with Yoga. */
   readonly fastPath?: boolean;
   /** Connection timeouts and caps; defaults {@link DEFAULT_CONNECTION_LIMITS} and MAX_CONNECTIONS_PER_IP. */
-  readonly connectionLimits?: Partial<ConnectionLimits>;
+  readonly connectionLimits?: Partial<ConnectionLimits & BacklogLimits>;
   /** Timing of revocation enforcement (tests shorten it); default {@link DEFAULT_ENFORCEMENT_TUNING}. */
   readonly enforcementTuning?: Partial<EnforcementTuning>;
 }
@@ -175,12 +176,14 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     enforcer === undefined || config.callbackSecret === undefined
       ? undefined
       : createZegoCallbackHandler({ secret: config.callbackSecret, enforcer, clock, maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+  const cors = createCors(config.corsOrigins);
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnectionsPerIp: config.maxConnectionsPerIp, ...options.connectionLimits };
   const http: Server = createServer(
     { connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
-    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors: createCors(config.corsOrigins), fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }), pages: createPageHandler({ enabled: config.consoleEnabled }) }),
+    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors, fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }), pages: createPageHandler({ enabled: config.consoleEnabled }) }),
   );
   connections = applyConnectionLimits(http, limits, isTrustedProxy(config.trustedProxies), logger);
+  const backlog = guardSocketBacklog(http, { ...DEFAULT_BACKLOG_LIMITS, ...options.connectionLimits }, logger);
   // SSE streams are cut, not completed, on shutdown: `event: complete` tells graphql-sse clients the
   // subscription is over for good, while a dropped stream makes them reconnect (to the next instance).
   const eventStreams = new Set<ServerResponse>();
@@ -190,7 +193,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     eventStreams.add(res);
     res.once("close", () => eventStreams.delete(res));
   });
-  const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger });
+  const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger, allowsOrigin: cors.allowsUpgrade });
 
   let port = 0;
   let stopped = false;
@@ -233,6 +236,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       }, STOP_GRACE_MS);
       await closed;
       clearTimeout(force);
+      backlog.stop();
       await Promise.allSettled([store.stop(), bus.stop()]);
       await yoga.dispose();
       metrics.close();
