@@ -24,6 +24,7 @@ import { createBackends, type Backends } from "./backends.js";
 import { DEFAULT_BACKLOG_LIMITS, guardSocketBacklog, type BacklogLimits } from "./socket-backlog.js";
 import { createHttpHandler, MAX_REQUEST_BODY_BYTES } from "./http-handler.js";
 import { createPageHandler } from "../web/serve-pages.js";
+import { createRefusalLog, RefusalReason } from "./refusal-log.js";
 import { attachWebSocketServer } from "./ws-server.js";
 import { createTokenYoga } from "./yoga.js";
 import { createZegoCallbackHandler } from "./zego-callback.js";
@@ -67,6 +68,8 @@ export interface TokenServer {
 }
 
 const STOP_GRACE_MS = 3000;
+/** Refusals (bad credentials, bad callbacks) write one line per address per minute, with a count of the rest. */
+const REFUSAL_LOG_WINDOW_MS = 60_000;
 /**
  * Connections the kernel may queue before they are accepted; it caps this at net.core.somaxconn.
  * Node's default, 511, overflows when an instance dies and its clients all reconnect here while the
@@ -171,11 +174,18 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     metrics,
   });
   const clientIp = createClientIpResolver(config.trustedProxies);
-  const yoga = createTokenYoga({ services, gate, clientIp, production: config.production, logger });
+  const refusals = createRefusalLog({ windowMs: REFUSAL_LOG_WINDOW_MS, now: () => clock.now() });
+  const yoga = createTokenYoga({ services, gate, clientIp, production: config.production, logger, refusals });
   const zegoCallback =
     enforcer === undefined || config.callbackSecret === undefined
       ? undefined
-      : createZegoCallbackHandler({ secret: config.callbackSecret, enforcer, clock, maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+      : createZegoCallbackHandler({
+          secret: config.callbackSecret,
+          enforcer,
+          clock,
+          maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+          refused: (req, log, code) => refusals.refused(clientIp(req), log, { reason: RefusalReason.BAD_CALLBACK, code }),
+        });
   const cors = createCors(config.corsOrigins);
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnectionsPerIp: config.maxConnectionsPerIp, ...options.connectionLimits };
   const http: Server = createServer(
@@ -193,7 +203,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     eventStreams.add(res);
     res.once("close", () => eventStreams.delete(res));
   });
-  const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger, allowsOrigin: cors.allowsUpgrade });
+  const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger, refusals, allowsOrigin: cors.allowsUpgrade });
 
   let port = 0;
   let stopped = false;

@@ -14,6 +14,7 @@ import type { Logger } from "../log/logger.js";
 import type { AuthGate } from "./auth-gate.js";
 import { prepareDocument } from "./prepare-document.js";
 import type { ClientIpResolver } from "./client-ip.js";
+import { RefusalReason, type RefusalLog } from "./refusal-log.js";
 import type { ServerContext } from "./yoga.js";
 
 /** WebSocket limits (issue: hardening). */
@@ -49,6 +50,8 @@ export interface WebSocketOptions {
   readonly clientIp: ClientIpResolver;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where refused credentials are noted (rate-limited, with the connection id). */
+  readonly refusals: RefusalLog;
   /** Whether a browser `Origin` may open a WebSocket (CORS_ORIGINS); refused upgrades get 403. */
   readonly allowsOrigin: (origin: string | undefined) => boolean;
 }
@@ -103,7 +106,6 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
     timer.unref();
     socket.once("close", () => clearTimeout(timer));
   };
-  // A socket the server closed: dropped if the client has not answered the close frame within the grace.
 
   useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {
@@ -116,11 +118,12 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
         // the connection's life).
         const logger = options.logger.child({ connectionId: randomBytes(12).toString("base64url") });
         let viewer: Viewer | null;
+        const ip = options.clientIp(ctx.extra.request);
         try {
-          viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, options.clientIp(ctx.extra.request), "ws");
+          viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, ip, "ws");
         } catch (e) {
           if (e instanceof RateLimitedError) socket.close(CLOSE.TRY_AGAIN_LATER, "Try Again Later");
-          logger.info("websocket refused", { reason: e instanceof RateLimitedError ? "rate-limited" : "unauthenticated" });
+          options.refusals.refused(ip, logger, { reason: e instanceof RateLimitedError ? RefusalReason.RATE_LIMITED : RefusalReason.UNAUTHENTICATED, transport: "ws" });
           terminateAfter(socket, WS_LIMITS.closeGraceMs);
           return false;
         }

@@ -13,6 +13,7 @@ import { errorName, type Logger } from "../log/logger.js";
 import { JsonMediaType, negotiateJson } from "./accept.js";
 import type { AuthGate } from "./auth-gate.js";
 import type { ClientIpResolver } from "./client-ip.js";
+import { RefusalReason, type RefusalLog } from "./refusal-log.js";
 
 /** What the Node adapter and the WebSocket adapter pass in. */
 export interface ServerContext {
@@ -61,6 +62,17 @@ export interface TokenYogaOptions {
   readonly production: boolean;
   /** For Yoga's own warnings and errors (only error names are logged). */
   readonly logger: Logger;
+  /** Where refused credentials are noted (rate-limited, with the request id). */
+  readonly refusals: RefusalLog;
+}
+
+const REFUSED_CODES: ReadonlySet<string> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.BAD_USER_INPUT, ErrorCode.RATE_LIMITED]);
+
+/** True for an error Yoga reports that is an expected refusal of the caller (its code says so), not a fault. */
+function isRefusal(error: unknown): boolean {
+  const original = error instanceof Error && error.name === "GraphQLError" ? ((error as GraphQLError).originalError ?? error) : error;
+  const code = classify(original)?.code;
+  return code !== undefined && REFUSED_CODES.has(code);
 }
 
 
@@ -164,17 +176,24 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
       debug: () => undefined,
       info: () => undefined,
       warn: (...args: unknown[]) => options.logger.warn("graphql warning", { error: errorName(args[0]) }),
-      error: (...args: unknown[]) => options.logger.error("graphql error", { error: errorName(args[0]) }),
+      // Yoga reports every error it masks, refusals included (a rate limit, a bad argument): those are the
+      // caller's doing and already in the access log with their status, so they stay below warn.
+      error: (...args: unknown[]) => (isRefusal(args[0]) ? options.logger.debug : options.logger.error).call(options.logger, "graphql error", { error: errorName(args[0]) }),
     },
     context: async ({ req, viewer, logger }) => {
       if (viewer !== undefined) return { viewer, services, logger };
+      const ip = options.clientIp(req);
       try {
-        const authed = await gate.authenticate({ authorization: header(req, "authorization"), apiKey: header(req, "x-api-key") }, options.clientIp(req), "http");
+        const authed = await gate.authenticate({ authorization: header(req, "authorization"), apiKey: header(req, "x-api-key") }, ip, "http");
         // Game servers are named by their key's configured name in every log line of the request.
         return { viewer: authed, services, logger: authed?.kind === "SERVICE" ? logger.child({ keyName: authed.keyName }) : logger };
       } catch (e) {
-        if (e instanceof AuthenticationError) throw codedError(ErrorCode.UNAUTHENTICATED, e.message, { http: { status: 401 } });
+        if (e instanceof AuthenticationError) {
+          options.refusals.refused(ip, logger, { reason: RefusalReason.UNAUTHENTICATED, transport: "http" });
+          throw codedError(ErrorCode.UNAUTHENTICATED, e.message, { http: { status: 401 } });
+        }
         if (e instanceof RateLimitedError) {
+          options.refusals.refused(ip, logger, { reason: RefusalReason.RATE_LIMITED, transport: "http" });
           throw codedError(ErrorCode.RATE_LIMITED, e.message, { retryAfterSeconds: e.retryAfterSeconds, http: { status: 429, headers: { "retry-after": String(e.retryAfterSeconds) } } });
         }
         throw e;

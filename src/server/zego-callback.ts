@@ -12,6 +12,8 @@ export interface ZegoCallbackHandlerOptions {
   readonly enforcer: Enforcer;
   readonly clock: Clock;
   readonly maxBodyBytes: number;
+  /** Notes a refused callback (bad signature, stale, replayed), rate-limited per address. */
+  readonly refused: (req: IncomingMessage, logger: Logger, code: string) => void;
 }
 
 /** Handles one request to `/zego/callback`. */
@@ -50,13 +52,13 @@ export function createZegoCallbackHandler(options: ZegoCallbackHandlerOptions): 
       if (fields === undefined) return reply(res, 400, { code: CallbackRefusal.BAD_BODY });
       const verified = verifyCallback(fields, options.secret, options.clock.now());
       if (typeof verified === "string") {
-        logger.warn("zego callback refused", { reason: verified });
+        options.refused(req, logger, verified);
         return reply(res, verified === CallbackRefusal.BAD_EVENT ? 400 : 401, { code: verified });
       }
       const outcome = await options.enforcer.recordCallback(verified);
       const event = verified.event.kind === "ignored" ? verified.event.name : `stream_${verified.event.kind}`;
       if (outcome === "replayed") {
-        logger.warn("zego callback refused", { reason: "REPLAYED", event });
+        options.refused(req, logger, "REPLAYED");
         return reply(res, 401, { code: "REPLAYED" });
       }
       logger.info("zego callback", { event, outcome });
