@@ -177,7 +177,7 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
       info: () => undefined,
       warn: (...args: unknown[]) => options.logger.warn("graphql warning", { error: errorName(args[0]) }),
       // Yoga reports every error it masks, refusals included (a rate limit, a bad argument): those are the
-      // caller's doing and already in the access log with their status, so they stay below warn.
+      // caller's doing, and the access log has their status, so they stay below warn.
       error: (...args: unknown[]) => (isRefusal(args[0]) ? options.logger.debug : options.logger.error).call(options.logger, "graphql error", { error: errorName(args[0]) }),
     },
     context: async ({ req, viewer, logger }) => {
