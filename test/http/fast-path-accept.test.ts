@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
+import { postGraphQL } from "../../src/client/http.js";
 import { negotiateJson } from "../../src/server/accept.js";
 import { isFastPathRequest } from "../../src/server/json-fast-path.js";
 import { CLIENT_ACCEPTS } from "../fixtures/client-accepts.js";
@@ -14,6 +15,16 @@ describe("which requests the JSON fast path serves", () => {
       expect({ client, fast: isFastPathRequest(post(accept), "/graphql") }).toEqual({ client, fast: true });
       expect({ client, type: negotiateJson(accept) }).toEqual({ client, type: "application/graphql-response+json" });
     }
+  });
+
+  it("the fixture is what our client helper really sends", async () => {
+    let sent: Record<string, string> = {};
+    const capture = async (_url: string, init: { headers: Record<string, string> }) => {
+      sent = init.headers;
+      return { status: 200, json: async () => ({ data: {} }) };
+    };
+    await postGraphQL(capture, "http://token-service.invalid/graphql", {}, "{ serverTime }", {});
+    expect(sent["accept"]).toBe(CLIENT_ACCEPTS["zego-token-service/client"]);
   });
 
   it("negotiates as Yoga does: first JSON-capable type wins, wildcards get application/json, other charsets are skipped", () => {
