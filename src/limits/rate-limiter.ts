@@ -8,8 +8,6 @@ export interface RateLimiter {
   consume(key: string): Promise<void>;
   /** Throws RateLimitedError if `key` is over its limit, without taking a point. */
   check(key: string): Promise<void>;
-  /** Gives back one point taken by `consume` (a reservation that turned out not to count). */
-  refund(key: string): Promise<void>;
 }
 
 /** Options of {@link createRateLimiter}. */
@@ -46,13 +44,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       } catch (e) {
         if (e instanceof RateLimiterRes) throw new RateLimitedError(retryAfter(e));
         throw e;
-      }
-    },
-    async refund(key) {
-      try {
-        await limiter.reward(key, 1);
-      } catch {
-        // The store is unreachable: the point lapses with its window.
       }
     },
     async check(key) {

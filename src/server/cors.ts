@@ -14,6 +14,8 @@ export interface Cors {
    * Returns true when the request was a preflight and has been answered.
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Whether a request with this `Origin` may open a WebSocket: no Origin (not a browser) always may. */
+  allowsUpgrade(origin: string | undefined): boolean;
 }
 
 /**
@@ -39,6 +41,9 @@ export function createCors(origins: "*" | readonly string[]): Cors {
       }
       res.writeHead(204, { allow: ALLOW_METHODS, "content-length": "0" }).end();
       return true;
+    },
+    allowsUpgrade(origin) {
+      return origin === undefined || allowed === undefined || allowed.has(origin);
     },
   };
 }

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from "../clock/clock.js";
 import type { Config } from "../config/config.js";
 import type { Services } from "../graphql/context.js";
 import { createRateLimiter } from "../limits/rate-limiter.js";
+import { createAddressVerifications, DEFAULT_VERIFICATION_PACING } from "../limits/address-verifications.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { createRenewalHub, type RenewalHub } from "../renewal/renewal-hub.js";
@@ -18,8 +19,10 @@ import { createClientIpResolver, isTrustedProxy } from "./client-ip.js";
 import { createCors } from "./cors.js";
 import { applyConnectionLimits, DEFAULT_CONNECTION_LIMITS, timeoutCheckIntervalMs, type ConnectionLimits } from "./connection-limits.js";
 import { createBackends, type Backends } from "./backends.js";
+import { DEFAULT_BACKLOG_LIMITS, guardSocketBacklog, type BacklogLimits } from "./socket-backlog.js";
 import { createHttpHandler, MAX_REQUEST_BODY_BYTES } from "./http-handler.js";
 import { createPageHandler } from "../web/serve-pages.js";
+import { createRefusalLog, RefusalReason } from "./refusal-log.js";
 import { attachWebSocketServer } from "./ws-server.js";
 import { createTokenYoga } from "./yoga.js";
 import { createZegoCallbackHandler } from "./zego-callback.js";
@@ -40,7 +43,7 @@ export interface TokenServerOptions {
   /** Serve JSON POSTs through the fast path (default true); tests turn it off to compare with Yoga. */
   readonly fastPath?: boolean;
   /** Connection timeouts and caps; defaults {@link DEFAULT_CONNECTION_LIMITS} and MAX_CONNECTIONS_PER_IP. */
-  readonly connectionLimits?: Partial<ConnectionLimits>;
+  readonly connectionLimits?: Partial<ConnectionLimits & BacklogLimits>;
   /** Timing of revocation enforcement (tests shorten it); default {@link DEFAULT_ENFORCEMENT_TUNING}. */
   readonly enforcementTuning?: Partial<EnforcementTuning>;
   /** Overrides ZEGO's call limits (tests use a small rule cap). */
@@ -65,6 +68,8 @@ export interface TokenServer {
 }
 
 const STOP_GRACE_MS = 3000;
+/** Refusals (bad credentials, bad callbacks) write one line per address per minute, with a count of the rest. */
+const REFUSAL_LOG_WINDOW_MS = 60_000;
 /**
  * Connections the kernel may queue before they are accepted; it caps this at net.core.somaxconn.
  * Node's default, 511, overflows when an instance dies and its clients all reconnect here while the
@@ -158,23 +163,33 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     issueLimit: createRateLimiter({ ...limiterBase, name: "issue", points: config.issueRateLimitPerMinute }),
     ...(enforcer === undefined ? {} : { enforcement: enforcer }),
   };
-  const gate = createAuthGate(
-    createAuthenticator({ config: config.auth, now: () => clock.now() }),
-    createRateLimiter({ ...limiterBase, name: "authfail", points: config.authFailureLimitPerMinute }),
+  const gate = createAuthGate({
+    authenticator: createAuthenticator({ config: config.auth, now: () => clock.now() }),
+    failures: createRateLimiter({ ...limiterBase, name: "authfail", points: config.authFailureLimitPerMinute }),
+    verifications: createAddressVerifications(DEFAULT_VERIFICATION_PACING, clock),
     metrics,
-  );
+  });
   const clientIp = createClientIpResolver(config.trustedProxies);
-  const yoga = createTokenYoga({ services, gate, clientIp, production: config.production, logger });
+  const refusals = createRefusalLog({ windowMs: REFUSAL_LOG_WINDOW_MS, now: () => clock.now() });
+  const yoga = createTokenYoga({ services, gate, clientIp, production: config.production, logger, refusals });
   const zegoCallback =
     enforcer === undefined || config.callbackSecret === undefined
       ? undefined
-      : createZegoCallbackHandler({ secret: config.callbackSecret, enforcer, clock, maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+      : createZegoCallbackHandler({
+          secret: config.callbackSecret,
+          enforcer,
+          clock,
+          maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+          refused: (req, log, code) => refusals.refused(clientIp(req), log, { reason: RefusalReason.BAD_CALLBACK, code }),
+        });
+  const cors = createCors(config.corsOrigins);
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnectionsPerIp: config.maxConnectionsPerIp, ...options.connectionLimits };
   const http: Server = createServer(
     { connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
-    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors: createCors(config.corsOrigins), fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }), pages: createPageHandler({ enabled: config.consoleEnabled, graphiql: !config.production }) }),
+    createHttpHandler({ yoga, metrics, logger, ready, backendKind: backends.kind, cors, fastPath: options.fastPath ?? true, ...(zegoCallback === undefined ? {} : { zegoCallback }), pages: createPageHandler({ enabled: config.consoleEnabled, graphiql: !config.production }) }),
   );
   connections = applyConnectionLimits(http, limits, isTrustedProxy(config.trustedProxies), logger);
+  const backlog = guardSocketBacklog(http, { ...DEFAULT_BACKLOG_LIMITS, ...options.connectionLimits }, logger);
   // SSE streams are cut, not completed, on shutdown: `event: complete` tells graphql-sse clients the
   // subscription is over for good, while a dropped stream makes them reconnect (to the next instance).
   const eventStreams = new Set<ServerResponse>();
@@ -184,7 +199,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
     eventStreams.add(res);
     res.once("close", () => eventStreams.delete(res));
   });
-  const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger });
+  const ws = attachWebSocketServer({ http, yoga, gate, clientIp, clock, logger, refusals, allowsOrigin: cors.allowsUpgrade });
 
   let port = 0;
   let stopped = false;
@@ -227,6 +242,7 @@ export async function createTokenServer(options: TokenServerOptions): Promise<To
       }, STOP_GRACE_MS);
       await closed;
       clearTimeout(force);
+      backlog.stop();
       await backends.stop();
       await yoga.dispose();
       metrics.close();

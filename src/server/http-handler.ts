@@ -71,7 +71,10 @@ export function createHttpHandler(options: HttpHandlerOptions): RequestListener 
     if (accessLog) {
       const started = process.hrtime.bigint();
       res.once("finish", () => {
-        logger.info("request", { method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+        // Refusals anyone can cause (bad credentials, signatures, rate limits) are summarised per address
+        // by the refusal log; one access line each would let a flood write the log.
+        const status = res.statusCode;
+        (status === 401 || status === 429 ? logger.debug : logger.info).call(logger, "request", { method: req.method, path, status, ms: Number(process.hrtime.bigint() - started) / 1e6 });
       });
     }
 

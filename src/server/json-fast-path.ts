@@ -4,6 +4,7 @@ import type { YogaServerInstance } from "graphql-yoga";
 import type { GraphQLContext } from "../graphql/context.js";
 import { codedError, ErrorCode, normalizeError } from "../graphql/errors.js";
 import type { Logger } from "../log/logger.js";
+import { JsonMediaType, negotiateJson } from "./accept.js";
 import { prepareDocument } from "./prepare-document.js";
 import type { ServerContext } from "./yoga.js";
 
@@ -17,8 +18,7 @@ export function isFastPathRequest(req: IncomingMessage, path: string): boolean {
   if (req.method !== "POST" || path !== "/graphql") return false;
   const type = req.headers["content-type"];
   if (type === undefined || !/^application\/json\s*(;|$)/i.test(type)) return false;
-  const accept = req.headers.accept;
-  return accept === undefined || accept === "*/*" || (/application\/json/i.test(accept) && !/event-stream|graphql-response/i.test(accept));
+  return negotiateJson(req.headers.accept) !== undefined;
 }
 
 const VALID_DOCUMENTS_SIZE = 1000;
@@ -54,9 +54,22 @@ function withoutHttp(error: GraphQLError): unknown {
   return { ...json, extensions };
 }
 
-function send(res: ServerResponse, status: number, result: ExecutionResult, headers: Record<string, string> = {}): void {
+const CONTENT_TYPES: Readonly<Record<JsonMediaType, string>> = {
+  [JsonMediaType.JSON]: `${JsonMediaType.JSON}; charset=utf-8`,
+  [JsonMediaType.GRAPHQL_RESPONSE]: `${JsonMediaType.GRAPHQL_RESPONSE}; charset=utf-8`,
+};
+
+/** How one response is encoded: its media type, and the status of a request error under it. */
+interface Answer {
+  readonly res: ServerResponse;
+  readonly contentType: string;
+  /** Request errors (no `data`: parse, validation, limits) answer 200 under application/json, 400 under the GraphQL media type. */
+  readonly requestErrorStatus: number;
+}
+
+function send(answer: Answer, status: number, result: ExecutionResult, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(result.errors === undefined ? result : { ...result, errors: result.errors.map(withoutHttp) });
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)), ...headers }).end(body);
+  answer.res.writeHead(status, { "content-type": answer.contentType, "content-length": String(Buffer.byteLength(body)), ...headers }).end(body);
 }
 
 /** The status and headers errors ask for through `extensions.http` (the highest status wins), as Yoga does. */
@@ -71,10 +84,10 @@ function httpOf(errors: readonly GraphQLError[], defaultStatus: number): { statu
   return { status, headers };
 }
 
-function sendErrors(res: ServerResponse, errors: readonly GraphQLError[], defaultStatus: number): void {
+function sendErrors(answer: Answer, errors: readonly GraphQLError[], defaultStatus: number): void {
   const normalized = errors.map(normalizeError);
   const { status, headers } = httpOf(normalized, defaultStatus);
-  send(res, status, { errors: normalized }, headers);
+  send(answer, status, { errors: normalized }, headers);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -99,14 +112,16 @@ export function createJsonFastPath(options: JsonFastPathOptions): (req: Incoming
   // once is remembered with its document; failures are not remembered and go through the hooks again.
   const validDocuments = new Map<string, DocumentNode>();
   return async (req, res, logger) => {
-    const params = parseParams(await readBody(req));
-    if (typeof params === "string") return sendErrors(res, [codedError(ErrorCode.BAD_USER_INPUT, params)], 400);
+    const mediaType = negotiateJson(req.headers.accept) ?? JsonMediaType.JSON;
+    const answer: Answer = { res, contentType: CONTENT_TYPES[mediaType], requestErrorStatus: mediaType === JsonMediaType.JSON ? 200 : 400 };
+    const body = await readBody(req);
+    const params = parseParams(body);
+    if (typeof params === "string") return sendErrors(answer, [codedError(ErrorCode.BAD_USER_INPUT, params)], 400);
     const enveloped = yoga.getEnveloped({ req, res, logger, params });
     let document = validDocuments.get(params.query);
     if (document === undefined) {
       const prepared = prepareDocument(enveloped, params.query);
-      // Under application/json, request errors (parse, validation, limits) answer 200, as Yoga does.
-      if ("errors" in prepared) return send(res, 200, { errors: prepared.errors.map(normalizeError) });
+      if ("errors" in prepared) return send(answer, answer.requestErrorStatus, { errors: prepared.errors.map(normalizeError) });
       document = prepared.document;
       if (params.query.length <= CACHED_QUERY_MAX_LENGTH) {
         if (validDocuments.size >= VALID_DOCUMENTS_SIZE) validDocuments.clear();
@@ -115,23 +130,27 @@ export function createJsonFastPath(options: JsonFastPathOptions): (req: Incoming
     }
     const { schema, contextFactory, execute } = enveloped;
     const operation = getOperationAST(document, params.operationName);
-    if (operation === null || operation === undefined) return sendErrors(res, [codedError(ErrorCode.BAD_USER_INPUT, "could not determine the operation to run")], 400);
+    // Yoga's own words (usePreventMutationViaGET), so both paths answer alike.
+    if (operation === null || operation === undefined) return sendErrors(answer, [codedError(ErrorCode.BAD_USER_INPUT, "Could not determine what operation to execute.")], 400);
+    // A subscription is streamed (or refused) by Yoga itself. The body is already read: Yoga's adapter
+    // takes it from a `body` property, as behind a body-parsing framework, here on a view of the request.
     if (operation.operation === "subscription") {
-      return sendErrors(res, [codedError(ErrorCode.BAD_USER_INPUT, "subscriptions need graphql-ws or Accept: text/event-stream")], 400);
+      const replay = Object.create(req, { body: { value: body } }) as IncomingMessage;
+      return yoga.handle(replay, res, { req, res, logger });
     }
     let contextValue: GraphQLContext;
     try {
       contextValue = (await contextFactory()) as GraphQLContext;
     } catch (e) {
-      if (e instanceof Error && e.name === "GraphQLError") return sendErrors(res, [e as GraphQLError], 200);
+      if (e instanceof Error && e.name === "GraphQLError") return sendErrors(answer, [e as GraphQLError], 200);
       throw e;
     }
     const result = (await execute({ schema, document, contextValue, variableValues: params.variables, operationName: params.operationName, rootValue: {} })) as ExecutionResult;
-    if (result.errors === undefined) return send(res, 200, result);
+    if (result.errors === undefined) return send(answer, 200, result);
     const errors = result.errors.map(normalizeError);
-    const coercion = !("data" in result) || result.data === undefined;
-    if (coercion) return sendErrors(res, errors, 400);
+    // No `data`: the operation could not start (no such operation, variables that do not coerce).
+    if (!("data" in result) || result.data === undefined) return sendErrors(answer, errors, answer.requestErrorStatus);
     const { status, headers } = httpOf(errors, 200);
-    send(res, status, { ...result, errors }, headers);
+    send(answer, status, { ...result, errors }, headers);
   };
 }

@@ -14,6 +14,7 @@ import type { Logger } from "../log/logger.js";
 import type { AuthGate } from "./auth-gate.js";
 import { prepareDocument } from "./prepare-document.js";
 import type { ClientIpResolver } from "./client-ip.js";
+import { RefusalReason, type RefusalLog } from "./refusal-log.js";
 import type { ServerContext } from "./yoga.js";
 
 /** WebSocket limits (issue: hardening). */
@@ -24,6 +25,11 @@ export const WS_LIMITS = Object.freeze({
   maxSubscriptionsPerConnection: 20,
   /** Time allowed between opening the socket and a valid connection_init. */
   connectionInitTimeoutMs: 3000,
+  /**
+   * Time a client gets to answer the server's close frame before its TCP connection is dropped (the
+   * ws library would wait 30 s for a client that never answers).
+   */
+  closeGraceMs: 1000,
 });
 
 /** Close codes used besides graphql-ws's own. */
@@ -44,6 +50,10 @@ export interface WebSocketOptions {
   readonly clientIp: ClientIpResolver;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where refused credentials are noted (rate-limited, with the connection id). */
+  readonly refusals: RefusalLog;
+  /** Whether a browser `Origin` may open a WebSocket (CORS_ORIGINS); refused upgrades get 403. */
+  readonly allowsOrigin: (origin: string | undefined) => boolean;
 }
 
 /** The graphql-ws endpoint and what it holds. */
@@ -77,31 +87,57 @@ type Execute = (args: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof
 /** Serves graphql-transport-ws on `/graphql`, through the same Yoga plugins as HTTP. */
 export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpoint {
   const { yoga, gate, clock } = options;
-  const wss = new WebSocketServer({ server: options.http, path: "/graphql", maxPayload: WS_LIMITS.maxPayloadBytes });
+  const wss = new WebSocketServer({
+    server: options.http,
+    path: "/graphql",
+    maxPayload: WS_LIMITS.maxPayloadBytes,
+    // Browsers send their page's Origin on an upgrade and WebSockets are not subject to CORS: a page
+    // from another site could otherwise open one with whatever credentials it holds.
+    verifyClient: ({ req }, done) => (options.allowsOrigin(req.headers.origin) ? done(true) : done(false, 403, "Forbidden")),
+  });
   const connections = new Map<WebSocket, Connection>();
+  // Sockets that sent connection_init (their onConnect may still be verifying credentials).
+  const initialised = new WeakSet<WebSocket>();
+  // Socket-level timers run on real time, like graphql-ws's own connection_init timer they follow.
+  const terminateAfter = (socket: WebSocket, delayMs: number, unless: () => boolean = () => false) => {
+    const timer = setTimeout(() => {
+      if (!unless()) socket.terminate();
+    }, delayMs);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
 
   useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {
       connectionInitWaitTimeout: WS_LIMITS.connectionInitTimeoutMs,
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
+        initialised.add(socket);
         const params = ctx.connectionParams ?? {};
         // Flat, unlike randomUUID's result (built by concatenation: ~600 bytes of string pieces kept for
         // the connection's life).
         const logger = options.logger.child({ connectionId: randomBytes(12).toString("base64url") });
         let viewer: Viewer | null;
+        const ip = options.clientIp(ctx.extra.request);
         try {
-          viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, options.clientIp(ctx.extra.request), "ws");
+          viewer = await gate.authenticate({ authorization: params["authorization"], apiKey: params["apiKey"] }, ip, "ws");
         } catch (e) {
           if (e instanceof RateLimitedError) socket.close(CLOSE.TRY_AGAIN_LATER, "Try Again Later");
-          logger.info("websocket refused", { reason: e instanceof RateLimitedError ? "rate-limited" : "unauthenticated" });
+          options.refusals.refused(ip, logger, { reason: e instanceof RateLimitedError ? RefusalReason.RATE_LIMITED : RefusalReason.UNAUTHENTICATED, transport: "ws" });
+          terminateAfter(socket, WS_LIMITS.closeGraceMs);
           return false;
         }
-        if (viewer === null) return false;
+        if (viewer === null) {
+          terminateAfter(socket, WS_LIMITS.closeGraceMs);
+          return false;
+        }
         const conn: Connection = { viewer, logger: viewer.kind === "SERVICE" ? logger.child({ keyName: viewer.keyName }) : logger, operations: new Set() };
         if (viewer.kind === "USER") {
           // A socket lives no longer than its JWT: the client reconnects with a fresh one.
-          conn.expiry = clock.setTimer(() => socket.close(CLOSE.FORBIDDEN, "Forbidden: credentials expired"), viewer.expiresAt * 1000 - clock.now());
+          conn.expiry = clock.setTimer(() => {
+            socket.close(CLOSE.FORBIDDEN, "Forbidden: credentials expired");
+            terminateAfter(socket, WS_LIMITS.closeGraceMs);
+          }, viewer.expiresAt * 1000 - clock.now());
         }
         connections.set(socket, conn);
         return true;
@@ -144,6 +180,8 @@ export function attachWebSocketServer(options: WebSocketOptions): WebSocketEndpo
   // graphql-ws reports socket errors (an oversized message, a bad frame) with console.error and a stack
   // trace: replace its listener, so every log line stays one JSON line and nobody can flood stderr.
   wss.on("connection", (socket: WebSocket) => {
+    // graphql-ws closes a socket without connection_init (4408) at the timeout; its TCP goes a grace later.
+    terminateAfter(socket, WS_LIMITS.connectionInitTimeoutMs + WS_LIMITS.closeGraceMs, () => initialised.has(socket));
     socket.removeAllListeners("error");
     socket.on("error", (e: Error & { code?: string }) => {
       options.logger.warn("websocket error", { error: e.name, code: e.code ?? "unknown" });

@@ -10,8 +10,10 @@ import type { GraphQLContext, Services } from "../graphql/context.js";
 import { classify, codedError, ErrorCode, maskError, normalizeError, refusalCode } from "../graphql/errors.js";
 import { buildSchema } from "../graphql/schema.js";
 import { errorName, type Logger } from "../log/logger.js";
+import { JsonMediaType, negotiateJson } from "./accept.js";
 import type { AuthGate } from "./auth-gate.js";
 import type { ClientIpResolver } from "./client-ip.js";
+import { RefusalReason, type RefusalLog } from "./refusal-log.js";
 
 /** What the Node adapter and the WebSocket adapter pass in. */
 export interface ServerContext {
@@ -60,8 +62,9 @@ export interface TokenYogaOptions {
   readonly production: boolean;
   /** For Yoga's own warnings and errors (only error names are logged). */
   readonly logger: Logger;
+  /** Where refused credentials are noted (rate-limited, with the request id). */
+  readonly refusals: RefusalLog;
 }
-
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -94,7 +97,7 @@ const REQUEST_ERROR_HTTP = Object.freeze({ status: 400 });
 
 const useErrorCodes: Plugin = {
   onResultProcess({ request, result, setResult }) {
-    const graphqlResponse = (request.headers.get("accept") ?? "").includes("application/graphql-response+json");
+    const graphqlResponse = negotiateJson(request.headers.get("accept") ?? undefined) === JsonMediaType.GRAPHQL_RESPONSE;
     const fix = (r: unknown): unknown => {
       const errors = (r as ResultLike | null)?.errors;
       if (!Array.isArray(errors)) return r;
@@ -174,13 +177,18 @@ export function createTokenYoga(options: TokenYogaOptions): YogaServerInstance<S
     },
     context: async ({ req, viewer, logger }) => {
       if (viewer !== undefined) return { viewer, services, logger };
+      const ip = options.clientIp(req);
       try {
-        const authed = await gate.authenticate({ authorization: header(req, "authorization"), apiKey: header(req, "x-api-key") }, options.clientIp(req), "http");
+        const authed = await gate.authenticate({ authorization: header(req, "authorization"), apiKey: header(req, "x-api-key") }, ip, "http");
         // Game servers are named by their key's configured name in every log line of the request.
         return { viewer: authed, services, logger: authed?.kind === "SERVICE" ? logger.child({ keyName: authed.keyName }) : logger };
       } catch (e) {
-        if (e instanceof AuthenticationError) throw codedError(ErrorCode.UNAUTHENTICATED, e.message, { http: { status: 401 } });
+        if (e instanceof AuthenticationError) {
+          options.refusals.refused(ip, logger, { reason: RefusalReason.UNAUTHENTICATED, transport: "http" });
+          throw codedError(ErrorCode.UNAUTHENTICATED, e.message, { http: { status: 401 } });
+        }
         if (e instanceof RateLimitedError) {
+          options.refusals.refused(ip, logger, { reason: RefusalReason.RATE_LIMITED, transport: "http" });
           throw codedError(ErrorCode.RATE_LIMITED, e.message, { retryAfterSeconds: e.retryAfterSeconds, http: { status: 429, headers: { "retry-after": String(e.retryAfterSeconds) } } });
         }
         throw e;

@@ -12,6 +12,8 @@ export interface ZegoCallbackHandlerOptions {
   readonly enforcer: Enforcer;
   readonly clock: Clock;
   readonly maxBodyBytes: number;
+  /** Notes a refused callback (bad signature, stale, replayed), rate-limited per address. */
+  readonly refused: (req: IncomingMessage, logger: Logger, code: string) => void;
 }
 
 /** Handles one request to `/zego/callback`. */
@@ -51,18 +53,18 @@ export function createZegoCallbackHandler(options: ZegoCallbackHandlerOptions): 
       if (fields === undefined) return reply(res, 400, { code: CallbackRefusal.BAD_BODY });
       const verified = verifyCallback(fields, options.secret, options.clock.now());
       if (typeof verified === "string") {
-        logger.warn("zego callback refused", { reason: verified });
+        options.refused(req, logger, verified);
         return reply(res, 401, { code: verified });
       }
       const outcome = await options.enforcer.recordCallback(verified);
       const { event: e } = verified;
       const event = e.kind === "ignored" || e.kind === "invalid" ? e.name : e.kind === "login" ? "room_login" : `stream_${e.kind}`;
       if (outcome === "replayed") {
-        logger.warn("zego callback refused", { reason: "REPLAYED", event });
+        options.refused(req, logger, "REPLAYED");
         return reply(res, 401, { code: "REPLAYED" });
       }
       if (outcome === "invalid") {
-        logger.warn("zego callback refused", { reason: CallbackRefusal.BAD_EVENT, event });
+        options.refused(req, logger, CallbackRefusal.BAD_EVENT);
         return reply(res, 400, { code: CallbackRefusal.BAD_EVENT });
       }
       logger.info("zego callback", { event, outcome });

@@ -9,6 +9,7 @@ import type { Logger } from "../../src/log/logger.js";
 import type { Backends } from "../../src/server/backends.js";
 import { createTokenServer, type TokenServer } from "../../src/server/create-server.js";
 import type { ConnectionLimits } from "../../src/server/connection-limits.js";
+import type { BacklogLimits } from "../../src/server/socket-backlog.js";
 
 /** Recognisable test credentials (the leak tests search for them). */
 export const TEST_SECRETS = {
@@ -60,7 +61,7 @@ export interface StartOptions {
   instanceName?: string;
   enforcementTuning?: Partial<EnforcementTuning>;
   enforcementLimits?: Partial<EnforcementLimits>;
-  connectionLimits?: Partial<ConnectionLimits>;
+  connectionLimits?: Partial<ConnectionLimits & BacklogLimits>;
   /** False: every JSON POST goes through Yoga (to compare it with the fast path). */
   fastPath?: boolean;
 }

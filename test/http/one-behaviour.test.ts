@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firstError, startTestServer, subscribe, TEST_SECRETS, type TestServer } from "../helpers/server.js";
+import { CLIENT_ACCEPTS } from "../fixtures/client-accepts.js";
 import { ISSUE, RENEWED, type RenewedResult } from "../service/ops.js";
 
 const ALLOWED = "https://game.example";
@@ -16,6 +17,20 @@ afterAll(async () => {
   await Promise.all([fast.stop(), yoga.stop()]);
 });
 
+/** The whole body, or for an event stream the text up to its first event (the stream is then cancelled). */
+async function firstEvent(res: Response): Promise<string> {
+  if (res.headers.get("content-type")?.startsWith("text/event-stream") !== true) return res.text();
+  const reader = res.body!.getReader();
+  let text = "";
+  while (!text.includes("\n\n") || !text.includes("data:")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  await reader.cancel();
+  return text.slice(0, text.indexOf("\n\n", text.indexOf("data:")) + 2);
+}
+
 const HEADERS = ["access-control-allow-origin", "access-control-expose-headers", "vary", "content-type", "retry-after", "allow", "cache-control", "x-content-type-options"];
 
 interface Answer {
@@ -24,11 +39,12 @@ interface Answer {
   body: string;
 }
 
+
 /** The parts of an answer that must not depend on the path; volatile values (tokens, times) are masked. */
 async function answer(res: Response): Promise<Answer> {
   const headers: Record<string, string | null> = {};
   for (const h of HEADERS) headers[h] = res.headers.get(h);
-  const text = await res.text();
+  const text = await firstEvent(res);
   const body = text
     .replace(/"04[A-Za-z0-9+/=]+"/g, '"<token>"')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z/g, "<time>")
@@ -41,9 +57,22 @@ describe("one HTTP behaviour, whatever the path", () => {
   it("the JSON fast path and Yoga answer a matrix of requests identically (status, CORS, content-type, retry-after, body)", async () => {
     const jwtFor = (t: TestServer, user: string) => t.jwt(user);
     const cases: Array<{ name: string; init: (t: TestServer) => Promise<RequestInit> }> = [];
-    const accepts = [undefined, "*/*", "application/json", "application/json, text/plain"];
+    const accepts = [
+      undefined,
+      "*/*",
+      "application/json",
+      "application/json, text/plain",
+      "application/graphql-response+json",
+      "application/json, application/graphql-response+json",
+      "text/html, application/*;q=0.5",
+      "application/json; charset=iso-8859-1, application/graphql-response+json",
+      ...Object.values(CLIENT_ACCEPTS),
+    ];
+    const twoOperations = "query Time { serverTime } query Who { viewer { userId } }";
     const origins = [undefined, ALLOWED, OTHER];
-    const bodies: Array<[string, (t: TestServer) => Promise<Record<string, string>>, string]> = [
+    // A subscription's first event comes only for a token that is not current yet: a user per case.
+    let subscriber = 0;
+    const bodies: Array<[string, (t: TestServer, n: number) => Promise<Record<string, string>>, string]> = [
       ["issueToken as alice", async (t) => ({ authorization: `Bearer ${await jwtFor(t, "alice")}` }), JSON.stringify({ query: ISSUE, variables: { roomId: "diff" } })],
       ["anonymous issueToken", async () => ({}), JSON.stringify({ query: ISSUE, variables: { roomId: "diff" } })],
       ["bad JWT", async () => ({ authorization: "Bearer not-a-jwt" }), JSON.stringify({ query: "{ viewer { userId } }" })],
@@ -52,15 +81,23 @@ describe("one HTTP behaviour, whatever the path", () => {
       ["parse error", async () => ({}), JSON.stringify({ query: "{" })],
       ["bad JSON", async () => ({}), "{"],
       ["bad roomId", async (t) => ({ authorization: `Bearer ${await jwtFor(t, "bob")}` }), JSON.stringify({ query: ISSUE, variables: { roomId: "has space" } })],
+      ["variable that does not coerce", async (t) => ({ authorization: `Bearer ${await jwtFor(t, "bob")}` }), JSON.stringify({ query: ISSUE, variables: { roomId: 5, ttl: "long" } })],
+      ["missing required variable", async () => ({ "x-api-key": TEST_SECRETS.apiKey }), JSON.stringify({ query: "query($r: String!) { room(roomId: $r) { version } }", variables: {} })],
+      ["two operations, operationName given", async (t) => ({ authorization: `Bearer ${await jwtFor(t, "bob")}` }), JSON.stringify({ query: twoOperations, operationName: "Who" })],
+      ["two operations, no operationName", async (t) => ({ authorization: `Bearer ${await jwtFor(t, "bob")}` }), JSON.stringify({ query: twoOperations })],
+      ["two operations, unknown operationName", async (t) => ({ authorization: `Bearer ${await jwtFor(t, "bob")}` }), JSON.stringify({ query: twoOperations, operationName: "Nope" })],
+      ["subscription as POST", async (t, n) => ({ authorization: `Bearer ${await jwtFor(t, `sub${n}`)}` }), JSON.stringify({ query: RENEWED, variables: { roomId: "diff-sub" } })],
+      ["anonymous subscription as POST", async () => ({}), JSON.stringify({ query: RENEWED, variables: { roomId: "diff-sub" } })],
     ];
     for (const accept of accepts) {
       for (const origin of origins) {
         for (const [what, headers, body] of bodies) {
+          const n = subscriber++;
           cases.push({
             name: `${what} accept=${accept} origin=${origin}`,
             init: async (t) => ({
               method: "POST",
-              headers: { "content-type": "application/json", ...(accept === undefined ? {} : { accept }), ...(origin === undefined ? {} : { origin }), ...(await headers(t)) },
+              headers: { "content-type": "application/json", ...(accept === undefined ? {} : { accept }), ...(origin === undefined ? {} : { origin }), ...(await headers(t, n)) },
               body,
             }),
           });

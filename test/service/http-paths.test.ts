@@ -43,9 +43,17 @@ describe("the JSON fast path and Yoga agree", () => {
     }
   });
 
-  it("refuses a subscription over plain POST, and serves it over SSE", async () => {
-    const { fast } = await both("subscription { tokenRenewed { reason } }", {}, service);
-    expect(fast.status).toBe(400);
-    expect(fast.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  it("answers a subscription over plain POST as Yoga does: 406 under JSON only (a stream is no JSON), a stream under SSE", async () => {
+    const post = async (accept: string) => {
+      const res = await fetch(t.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept, authorization: `Bearer ${await t.jwt("paths-user")}` },
+        body: JSON.stringify({ query: 'subscription { tokenRenewed(roomId: "paths") { reason } }' }),
+      });
+      await res.body?.cancel();
+      return { status: res.status, type: res.headers.get("content-type") };
+    };
+    expect(await post("application/json")).toMatchObject({ status: 406 });
+    expect(await post("application/graphql-response+json, application/json, text/event-stream")).toEqual({ status: 200, type: "text/event-stream" });
   });
 });
