@@ -17,7 +17,13 @@ async function devBanner(config: Config, url: string): Promise<string> {
     "  ZEGO token service — DEVELOPMENT MODE (not for production: credentials below are generated at start)",
     "",
     `  GraphQL:       ${url}/graphql   (GraphiQL in a browser; WebSocket graphql-ws on the same path)`,
-    ...(config.consoleEnabled ? [`  Assistant:     ${url}/assistant   (decode, verify and generate tokens)`, `  Console:       ${url}/console   (rooms: access, members, publishers)`] : []),
+    ...(config.consoleEnabled
+      ? [
+          `  Home:          ${url}/   (links to GraphiQL and the pages)`,
+          `  Assistant:     ${url}/assistant   (decode, verify and generate tokens)`,
+          `  Console:       ${url}/console   (rooms: history, token holders, access, members, publishers)`,
+        ]
+      : []),
     `  ZEGO AppID:    ${config.appId}${dev.generatedServerSecret ? "   (random ServerSecret: tokens will not work with real ZEGO rooms)" : ""}`,
   ];
   const key = dev.serviceApiKey;
