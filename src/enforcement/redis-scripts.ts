@@ -259,7 +259,8 @@ local interval = tonumber(ARGV[2])
 local tolerance = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if now < tat - tolerance then return math.ceil(tat - tolerance - now) end
-redis.call('SET', KEYS[1], string.format('%.3f', math.max(tat, now) + interval), 'PX', 60000)
+-- %.17g keeps every bit of the double, so the arithmetic is the memory store's to the last bit.
+redis.call('SET', KEYS[1], string.format('%.17g', math.max(tat, now) + interval), 'PX', 60000)
 return 0
 `;
 
