@@ -3,8 +3,8 @@ import { UnavailableError, UnconfirmedWriteError } from "../errors/service-error
 import { errorName, type Logger } from "../log/logger.js";
 import { assertRoomId, InvalidArgumentError } from "../token/index.js";
 import type { RoomHistoryEntry } from "./history.js";
-import { hasAccess } from "./policy.js";
-import { RoomAccess, type ChangeResult, type RoomChange, type RoomState } from "./room.js";
+import { holdersOutside } from "./holders-outside.js";
+import type { ChangeResult, RoomChange, RoomState } from "./room.js";
 import type { RoomStore, TokenHolder } from "./store.js";
 import { validateChange, type RawRoomChange } from "./validate.js";
 
@@ -77,13 +77,11 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
       logger.warn("room state unknown after a failed write", { error: errorName(e), roomId });
     }
   };
-  // Silent listeners are known only by their tokens: a switch to members-only reads the room's holders.
-  const shutOut = async (roomId: string, change: RoomChange, result: ChangeResult): Promise<readonly string[]> => {
+  const shutOut = async (change: RoomChange, result: ChangeResult): Promise<readonly string[]> => {
     if (change.kind === "removeMembers") return change.userIds;
     const removed = result.removed ?? [];
-    if (change.kind !== "setAccess" || !result.changed || result.room.access !== RoomAccess.MEMBERS_ONLY) return removed;
-    const outside = (await store.tokenHolders(roomId, now())).map((h) => h.userId).filter((u) => !hasAccess(result.room, u));
-    return [...new Set([...removed, ...outside])].sort();
+    if (change.kind !== "setAccess" || !result.changed) return removed;
+    return [...new Set([...removed, ...(await holdersOutside(store, result.room, now()))])].sort();
   };
   return {
     get: (roomId) => store.getRoom(assertRoomId(roomId)),
@@ -102,7 +100,7 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
       const settle = async (result: ChangeResult) => {
         if (hook !== undefined && ticket !== undefined) {
           try {
-            await hook.after(roomId, result.room, await shutOut(roomId, change, result), ticket);
+            await hook.after(roomId, result.room, await shutOut(change, result), ticket);
           } catch (e) {
             // The change is stored and marked; the enforcement sweep finishes it.
             logger.warn("room change hook failed", { error: errorName(e), roomId, version: result.room.version });

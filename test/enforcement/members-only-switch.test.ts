@@ -35,7 +35,8 @@ describe.each(["memory", "redis"] as const)("a switch to members-only shuts out 
 
   beforeAll(async () => {
     if (mode === "redis") redis = await startRedis();
-    e = await startEnforcing({ env: redis === undefined ? {} : { REDIS_URL: redis.url, REDIS_PREFIX: "switch" } });
+    // A quick sweep, for the change whose instance died before enforcing it.
+    e = await startEnforcing({ env: redis === undefined ? {} : { REDIS_URL: redis.url, REDIS_PREFIX: "switch" }, server: { enforcementTuning: { sweepMs: 200, intentGraceMs: 500 } } });
   });
   afterAll(async () => {
     await e?.stop();
@@ -73,6 +74,15 @@ describe.each(["memory", "redis"] as const)("a switch to members-only shuts out 
     await e.t.gql(REMOVE_MEMBERS, { roomId, userIds: ["dropped", "outsider"] }, "service");
     await settled();
     expect(e.fake.calls.slice(calls).filter((c) => c.action === "SetForbidUserRule")).toEqual([]);
+  });
+
+  it("a switch committed by an instance that died before enforcing it: the sweep shuts the holders out too", async () => {
+    const roomId = `sw-heal-${mode}`;
+    const listener = await issue(roomId, "hal");
+    // What an instance does before it dies: mark the room, commit the change, and nothing more.
+    await e.t.server.enforcer!.before(roomId);
+    await e.t.server.backends.store.applyChange(roomId, { kind: "setAccess", access: "MEMBERS_ONLY" });
+    await expectShutOut(roomId, "hal", listener);
   });
 
   it("removeRoomMembers of a member who only listens: a login rule for as long as their token, and a kick", async () => {
