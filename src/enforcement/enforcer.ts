@@ -4,6 +4,7 @@ import { UnavailableError } from "../errors/service-errors.js";
 import { errorName, type Logger } from "../log/logger.js";
 import { hasAccess } from "../rooms/policy.js";
 import type { RoomState } from "../rooms/room.js";
+import { holdersOutside } from "../rooms/holders-outside.js";
 import type { RoomStore } from "../rooms/store.js";
 import type { VerifiedCallback } from "../zego/callback.js";
 import { ZegoOutcome } from "../zego/codes.js";
@@ -24,8 +25,11 @@ export interface EnforcerMetrics extends EnforcementMetrics {
 /** Options of {@link createEnforcer}. */
 export interface EnforcerOptions {
   readonly store: EnforcementStore;
-  /** Room state, for changes the sweep and callbacks enforce; issued-token records, for how long a rule must last. */
-  readonly rooms: Pick<RoomStore, "getRoom" | "getIssued">;
+  /**
+   * Room state, for changes the sweep and callbacks enforce; issued-token records, for how long a rule must
+   * last; token holders, for whom a healed change shuts out.
+   */
+  readonly rooms: Pick<RoomStore, "getRoom" | "getIssued" | "tokenHolders">;
   /** ZEGO's server API; without it live streams are tracked (callbacks) but nothing is enforced. */
   readonly api: ZegoServerApi | undefined;
   readonly clock: Clock;
@@ -162,7 +166,9 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   const sweep = async () => {
     const stale = await store.staleIntents(clock.now() - tuning.intentGraceMs, SWEEP_BATCH);
     for (const { roomId, ticket } of stale) {
-      await reconcile(roomId, undefined, [], ticket);
+      // The change's own list of removed users died with its instance: token holders left outside stand for it.
+      const room = await options.rooms.getRoom(roomId);
+      await reconcile(roomId, room, await holdersOutside(options.rooms, room, clock.now()), ticket);
       logger.info("enforcement healed an unfinished room change", { roomId });
     }
   };

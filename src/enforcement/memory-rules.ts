@@ -1,5 +1,6 @@
 import type { UserRule } from "./rule-plan.js";
 import { freshRule, RULE_LIMITS, ruleAction, ruleForgettable, ruleInForce, ruleKey, ruleLifting, type RuleItem } from "./rule-item.js";
+import { byDue } from "./work-item.js";
 import type { ClaimedWork, NothingDue, RoomUserRule, SettleOutcome } from "./store.js";
 
 const SCAN = 100;
@@ -64,7 +65,7 @@ export function createMemoryRules(): MemoryRules {
     },
     read: (roomId) => [...(wanted.get(roomId)?.values() ?? [])],
     claim(nowMs, leaseMs, token, cap) {
-      const ready = [...due].filter(([, at]) => at <= nowMs).sort((x, y) => x[1] - y[1]).slice(0, SCAN);
+      const ready = [...due].filter(([, at]) => at <= nowMs).sort(byDue).slice(0, SCAN);
       for (const [key] of ready) {
         const item = items.get(key);
         const act = item === undefined ? null : ruleAction(item, nowMs);

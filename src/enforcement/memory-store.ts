@@ -3,7 +3,7 @@ import { EMPTY_RECORD, foreignOf, type EnforcementRecord, type EnforcementWrite,
 import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type WorkItem } from "./store.js";
 import { createMemoryRules } from "./memory-rules.js";
 import { RULE_LIMITS } from "./rule-item.js";
-import { kickKey, streamAction, streamConfirmedBanned, streamForgettable, streamKey, type KickItem, type StreamItem } from "./work-item.js";
+import { byDue, kickKey, streamAction, streamConfirmedBanned, streamForgettable, streamKey, type KickItem, type StreamItem } from "./work-item.js";
 
 interface RoomRecord {
   revision: number;
@@ -56,7 +56,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
       due.media.delete(key);
       if (streamForgettable(item)) streams.delete(streamId);
       else streams.set(streamId, item);
-    }
+    } else streams.set(streamId, item);
   };
   const queueKicks = (roomId: string, list: readonly Kick[], nowMs: number) => {
     for (const k of list) {
@@ -161,7 +161,7 @@ export function createMemoryEnforcementStore(): EnforcementStore {
     },
     async claim(lane, max, nowMs, leaseMs, token, ruleCap = RULE_LIMITS.cap) {
       if (lane === "rule") return rules.claim(nowMs, leaseMs, token, ruleCap);
-      const ready = [...due[lane]].filter(([, at]) => at <= nowMs).sort((x, y) => x[1] - y[1]).slice(0, SCAN);
+      const ready = [...due[lane]].filter(([, at]) => at <= nowMs).sort(byDue).slice(0, SCAN);
       let action: ClaimedWork["action"] | undefined;
       let room: string | null = null;
       const items: WorkItem[] = [];

@@ -1,8 +1,7 @@
 import { unavailableOnFailure, type RedisClient } from "../redis/connection.js";
 import { isStringArray } from "../util/json.js";
 import { EMPTY_RECORD, foreignOf, type EnforcementRecord } from "./plan.js";
-import { ADOPT_RULES, CLAIM_RULE, SETTLE_RULE } from "./redis-rule-scripts.js";
-import { ACQUIRE, CLAIM, COMMIT, ENQUEUE_KICKS, INTEND, RECORD_STREAM, SETTLE } from "./redis-scripts.js";
+import { ACQUIRE, ADOPT_RULES, CLAIM, CLAIM_RULE, COMMIT, ENQUEUE_KICKS, INTEND, RECORD_STREAM, SETTLE, SETTLE_RULE } from "./redis-scripts.js";
 import { parseRuleItem, RULE_LIMITS, ruleKey, ruleLifting } from "./rule-item.js";
 import type { UserRule } from "./rule-plan.js";
 import { CLOSED_TTL_MS, paceOf, REPLAY_TTL_MS, type ClaimedWork, type EnforcementStore, type Lane, type NothingDue, type WorkAction, type WorkItem } from "./store.js";

@@ -24,8 +24,9 @@ export interface RuleRecord {
 }
 
 /**
- * Users whose rules may change with this room state: the removed, the room's publishers (left outside
- * when it becomes members-only), live publishers, former "any stream" publishers, holders of a rule.
+ * Users whose rules may change with this room state: the removed (the room service adds every token
+ * holder a switch to members-only leaves outside), the room's publishers, live publishers, former "any
+ * stream" publishers, holders of a rule.
  */
 export function ruleCandidates(room: RoomState, record: RuleRecord, removedUsers: readonly string[]): string[] {
   const publishers = (room.publishers ?? []).map((p) => p.userId);

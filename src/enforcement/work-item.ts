@@ -74,3 +74,8 @@ export function parseStreamItem(json: string | null | undefined): StreamItem | u
   if (typeof at !== "number" || typeof q !== "number") return undefined;
   return { r, d, a, b, at, q, c, ...(s === undefined ? {} : { s }) };
 }
+
+/** Orders due entries `[key, dueMs]` as a Redis sorted set does: by time, then by key (IDs are ASCII, so code-unit order is byte order). */
+export function byDue(x: readonly [string, number], y: readonly [string, number]): number {
+  return x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0);
+}

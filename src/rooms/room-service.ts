@@ -3,7 +3,8 @@ import { UnavailableError, UnconfirmedWriteError } from "../errors/service-error
 import { errorName, type Logger } from "../log/logger.js";
 import { assertRoomId, InvalidArgumentError } from "../token/index.js";
 import type { RoomHistoryEntry } from "./history.js";
-import type { ChangeResult, RoomState } from "./room.js";
+import { holdersOutside } from "./holders-outside.js";
+import type { ChangeResult, RoomChange, RoomState } from "./room.js";
 import type { RoomStore, TokenHolder } from "./store.js";
 import { validateChange, type RawRoomChange } from "./validate.js";
 
@@ -28,7 +29,11 @@ export const MAX_HISTORY_READ = 10_000;
 export interface RoomChangeHook {
   /** Before the change is stored; its result is handed to `after`. */
   before(roomId: string): Promise<number>;
-  /** After the change is stored (changed or not), before its event is published. */
+  /**
+   * After the change is stored (changed or not), before its event is published. `removedUsers`: the
+   * users the change shut out (the members it removed; on a switch to members-only, also every token
+   * holder left outside), kicked and given login rules when they lost access.
+   */
   after(roomId: string, room: RoomState, removedUsers: readonly string[], ticket: number): Promise<void>;
 }
 
@@ -72,6 +77,12 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
       logger.warn("room state unknown after a failed write", { error: errorName(e), roomId });
     }
   };
+  const shutOut = async (change: RoomChange, result: ChangeResult): Promise<readonly string[]> => {
+    if (change.kind === "removeMembers") return change.userIds;
+    const removed = result.removed ?? [];
+    if (change.kind !== "setAccess" || !result.changed) return removed;
+    return [...new Set([...removed, ...(await holdersOutside(store, result.room, now()))])].sort();
+  };
   return {
     get: (roomId) => store.getRoom(assertRoomId(roomId)),
     history(roomId, last) {
@@ -89,7 +100,7 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
       const settle = async (result: ChangeResult) => {
         if (hook !== undefined && ticket !== undefined) {
           try {
-            await hook.after(roomId, result.room, change.kind === "removeMembers" ? change.userIds : (result.removed ?? []), ticket);
+            await hook.after(roomId, result.room, await shutOut(change, result), ticket);
           } catch (e) {
             // The change is stored and marked; the enforcement sweep finishes it.
             logger.warn("room change hook failed", { error: errorName(e), roomId, version: result.room.version });

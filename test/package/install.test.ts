@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { copyRepo, installIntoEmptyApp, packBoth, removeTempDirs, run } from "../helpers/packing.js";
 import { ROOT, runCommand, type Child } from "../helpers/process.js";
@@ -31,6 +32,9 @@ describe("the zego-token-service package as installed from its tarball", () => {
     const shipped = filesUnder(join(app, "node_modules/zego-token-service"));
     expect(shipped.filter((f) => f.endsWith(".map") || f.includes("build-assets"))).toEqual([]);
     expect(shipped).toContain("dist/web/assets/assistant.js");
+    // The enforcement store's Lua ships beside its module, which reads it when Redis mode loads it.
+    const scripts = join(app, "node_modules/zego-token-service/dist/enforcement/redis-scripts.js");
+    expect((await run(node, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(pathToFileURL(scripts).href)}); console.log(m.COMMIT.includes("queue_kick"))`], app)).trim()).toBe("true");
 
     // The bin starts the server (development mode) and mints a token for the printed user JWT.
     child = runCommand(join(app, "node_modules/.bin/zego-token-service"), [], { PORT: "0" }, app);
