@@ -1,4 +1,4 @@
-import { isRecord } from "../util/json.js";
+import { parseJsonObject } from "../util/json.js";
 
 /** ZEGO `DisabledPrivilege` bits of a user ban rule: 1 login, 2 publish (both: 3). */
 export const RulePrivilege = { LOGIN: 1, PUBLISH: 2 } as const;
@@ -77,14 +77,8 @@ export const ruleKey = (roomId: string, userId: string) => `u:${roomId}\n${userI
 
 /** Parses a stored rule item; undefined when invalid. */
 export function parseRuleItem(json: string | null | undefined): RuleItem | undefined {
-  if (json == null) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(v)) return undefined;
+  const v = json == null ? undefined : parseJsonObject(json);
+  if (v === undefined) return undefined;
   const { r, u, p, w, ap, au, k, at, q, c } = v;
   if (typeof r !== "string" || typeof u !== "string" || typeof c !== "string" || (k !== 0 && k !== 1)) return undefined;
   if (![p, w, ap, au, at, q].every((n) => typeof n === "number")) return undefined;

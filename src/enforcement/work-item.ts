@@ -1,4 +1,4 @@
-import { isRecord } from "../util/json.js";
+import { parseJsonObject } from "../util/json.js";
 
 /**
  * A stream's ban state. `a` (applied at ZEGO): -1 never touched, 0 open, 1 banned, 2 a forbid may have
@@ -60,14 +60,8 @@ export const kickKey = (roomId: string, userId: string) => `k:${roomId}\n${userI
 
 /** Parses a stored stream item; undefined when invalid. */
 export function parseStreamItem(json: string | null | undefined): StreamItem | undefined {
-  if (json == null) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(v)) return undefined;
+  const v = json == null ? undefined : parseJsonObject(json);
+  if (v === undefined) return undefined;
   const { r, d, a, b, at, q, c, s } = v;
   if (typeof r !== "string" || (d !== 0 && d !== 1) || (b !== 0 && b !== 1) || typeof c !== "string" || !solo(s)) return undefined;
   if (a !== -1 && a !== 0 && a !== 1 && a !== 2 && a !== 3) return undefined;
